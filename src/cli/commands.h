@@ -1,0 +1,13 @@
+// Each corral subcommand registers itself on the CLI11 app. A command's callback returns the process exit
+// code through `exit_code`; errors are printed as one line on stderr by the command itself.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace corral::cli {
+
+void RegisterInspectCommand(CLI::App& app, int& exit_code);
+
+}  // namespace corral::cli

@@ -1,0 +1,18 @@
+// corral: a local LLM runner. Entry point: parse the command line and run one subcommand.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"corral: run open-weight language models locally"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "corral 0.1.0");
+  int exit_code = 0;
+  corral::cli::RegisterInspectCommand(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return exit_code;
+}
