@@ -16,6 +16,8 @@ function(corral_test name)
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
+  # A GTEST_SKIP shows as skipped in ctest's summary, not as passed.
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}"
+                       SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]"
                        ENVIRONMENT "CORRAL_SOURCE_DIR=${PROJECT_SOURCE_DIR};CORRAL_BINARY_DIR=${PROJECT_BINARY_DIR}")
 endfunction()
