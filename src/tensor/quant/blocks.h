@@ -6,8 +6,8 @@
 
 namespace corral::quant {
 
-inline constexpr int kQK = 32;    // elements per block of the 32-element formats
-inline constexpr int kQK_K = 256;  // elements per super-block of the K-quants
+inline constexpr int kQK = 32;           // elements per block of the 32-element formats
+inline constexpr int kQK_K = 256;        // elements per super-block of the K-quants
 inline constexpr int kKScaleBytes = 12;  // Q4_K/Q5_K pack 8 six-bit scales and 8 six-bit mins in 12 bytes
 
 using f16_t = uint16_t;  // IEEE binary16 bits
@@ -62,6 +62,15 @@ static_assert(sizeof(BlockIQ4_NL) == 18);
 // The non-linear 4-bit grid of IQ4_NL.
 inline constexpr int8_t kIQ4NLValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
                                             1,    13,   25,  38,  53,  69,  89,  113};
+
+// IQ4_NL's grid over 8 sub-blocks of 32 with 6-bit sub-block scales (stored biased by 32).
+struct BlockIQ4_XS {
+  f16_t d;
+  uint16_t scales_h;             // high 2 bits of sub-block ib's scale at bits 2·ib, 2·ib+1
+  uint8_t scales_l[kQK_K / 64];  // low 4 bits: sub-block ib in the low nibble of byte ib/2 when ib is even
+  uint8_t qs[kQK_K / 2];         // per sub-block of 32, nibble order as Q4_0
+};
+static_assert(sizeof(BlockIQ4_XS) == 136);
 
 struct BlockQ2_K {
   uint8_t scales[kQK_K / 16];  // low nibble: 4-bit scale, high nibble: 4-bit min, per 16 elements
