@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -204,8 +205,8 @@ inline std::vector<uint8_t> RandomBlocks(DType type, int64_t n_blocks, uint32_t 
   return bytes;
 }
 
-// Bit-for-bit equality of two float rows (so −0 ≠ +0 and NaN payloads count), reporting the first
-// difference.
+// Bit-for-bit equality of two float rows (so −0 ≠ +0), reporting the first difference. (AssertionResult
+// formats each << on its own, so hex output is built in a stream first.)
 inline ::testing::AssertionResult SameFloatBits(const std::vector<float>& expected,
                                                 const std::vector<float>& actual) {
   if (expected.size() != actual.size()) {
@@ -213,10 +214,11 @@ inline ::testing::AssertionResult SameFloatBits(const std::vector<float>& expect
   }
   for (size_t i = 0; i < expected.size(); ++i) {
     if (std::bit_cast<uint32_t>(expected[i]) != std::bit_cast<uint32_t>(actual[i])) {
-      return ::testing::AssertionFailure()
-             << "element " << i << ": expected " << expected[i] << " (0x" << std::hex
-             << std::bit_cast<uint32_t>(expected[i]) << "), got " << actual[i] << " (0x"
-             << std::bit_cast<uint32_t>(actual[i]) << ")";
+      std::ostringstream why;
+      why << "element " << i << ": expected " << expected[i] << " (0x" << std::hex
+          << std::bit_cast<uint32_t>(expected[i]) << "), got " << actual[i] << " (0x"
+          << std::bit_cast<uint32_t>(actual[i]) << ")";
+      return ::testing::AssertionFailure() << why.str();
     }
   }
   return ::testing::AssertionSuccess();
@@ -229,9 +231,10 @@ inline ::testing::AssertionResult SameBytes(const std::vector<uint8_t>& expected
   }
   for (size_t i = 0; i < expected.size(); ++i) {
     if (expected[i] != actual[i]) {
-      return ::testing::AssertionFailure()
-             << "byte " << i << " (block " << i / block_bytes << ", offset " << i % block_bytes
-             << "): expected 0x" << std::hex << int{expected[i]} << ", got 0x" << int{actual[i]};
+      std::ostringstream why;
+      why << "byte " << i << " (block " << i / block_bytes << ", offset " << i % block_bytes
+          << "): expected 0x" << std::hex << int{expected[i]} << ", got 0x" << int{actual[i]};
+      return ::testing::AssertionFailure() << why.str();
     }
   }
   return ::testing::AssertionSuccess();

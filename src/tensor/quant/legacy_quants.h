@@ -16,4 +16,15 @@ void DequantizeQ8_0(const BlockQ8_0* x, float* y, int64_t n_blocks);
 // ggml has no dequantize_row_q8_1 (Q8_1 only carries activations); its value is q·d exactly as Q8_0's.
 void DequantizeQ8_1(const BlockQ8_1* x, float* y, int64_t n_blocks);
 
+// The reference quantizers (also what llama-quantize writes: without an importance matrix
+// ggml_quantize_chunk calls these). Q4_0/Q5_0 take d = max/−8 (max/−16) from the element of largest
+// magnitude, so that element lands exactly on the grid's end; Q4_1/Q5_1 spread [min, max] over 15 (31)
+// steps; all four round by truncating x/d + 0.5 (+ the bias). Q8_0/Q8_1 use d = amax/127 and roundf.
+void QuantizeQ4_0(const float* x, BlockQ4_0* y, int64_t n_blocks);
+void QuantizeQ4_1(const float* x, BlockQ4_1* y, int64_t n_blocks);
+void QuantizeQ5_0(const float* x, BlockQ5_0* y, int64_t n_blocks);
+void QuantizeQ5_1(const float* x, BlockQ5_1* y, int64_t n_blocks);
+void QuantizeQ8_0(const float* x, BlockQ8_0* y, int64_t n_blocks);
+void QuantizeQ8_1(const float* x, BlockQ8_1* y, int64_t n_blocks);
+
 }  // namespace corral::quant

@@ -42,27 +42,44 @@ void QuantizeF32(const float* src, void* dst, int64_t n) {
   std::memcpy(dst, src, n * sizeof(float));
 }
 
-constexpr QuantizeFn kF16 = QuantizeAs<uint16_t, QuantizeF16>;
-constexpr QuantizeFn kBF16 = QuantizeAs<uint16_t, QuantizeBF16>;
+// A block format whose reference quantizer is also what llama-quantize uses.
+template <typename Block, void (*Dequantize)(const Block*, float*, int64_t),
+          void (*Quantize)(const float*, Block*, int64_t)>
+constexpr Codec BlockCodec(DType type) {
+  return {type, DequantizeAs<Block, Dequantize>, QuantizeAs<Block, Quantize>, QuantizeAs<Block, Quantize>};
+}
+
+// Q8_1 and Q8_K carry activations inside matmuls; llama.cpp never stores them in a file, and
+// ggml_quantize_chunk rejects them, so QuantizeTensor does too.
+template <typename Block, void (*Dequantize)(const Block*, float*, int64_t),
+          void (*Quantize)(const float*, Block*, int64_t)>
+constexpr Codec ActivationCodec(DType type) {
+  return {type, DequantizeAs<Block, Dequantize>, QuantizeAs<Block, Quantize>, nullptr};
+}
+
+template <typename Block, void (*Dequantize)(const Block*, float*, int64_t)>
+constexpr Codec DecodeOnlyCodec(DType type) {
+  return {type, DequantizeAs<Block, Dequantize>, nullptr, nullptr};
+}
 
 constexpr std::array kCodecs = {
     Codec{DType::kF32, DequantizeF32, QuantizeF32, QuantizeF32},
-    Codec{DType::kF16, DequantizeAs<uint16_t, DequantizeF16>, kF16, kF16},
-    Codec{DType::kBF16, DequantizeAs<uint16_t, DequantizeBF16>, kBF16, kBF16},
-    Codec{DType::kQ4_0, DequantizeAs<BlockQ4_0, DequantizeQ4_0>, nullptr, nullptr},
-    Codec{DType::kQ4_1, DequantizeAs<BlockQ4_1, DequantizeQ4_1>, nullptr, nullptr},
-    Codec{DType::kQ5_0, DequantizeAs<BlockQ5_0, DequantizeQ5_0>, nullptr, nullptr},
-    Codec{DType::kQ5_1, DequantizeAs<BlockQ5_1, DequantizeQ5_1>, nullptr, nullptr},
-    Codec{DType::kQ8_0, DequantizeAs<BlockQ8_0, DequantizeQ8_0>, nullptr, nullptr},
-    Codec{DType::kQ8_1, DequantizeAs<BlockQ8_1, DequantizeQ8_1>, nullptr, nullptr},
-    Codec{DType::kQ2_K, DequantizeAs<BlockQ2_K, DequantizeQ2_K>, nullptr, nullptr},
-    Codec{DType::kQ3_K, DequantizeAs<BlockQ3_K, DequantizeQ3_K>, nullptr, nullptr},
-    Codec{DType::kQ4_K, DequantizeAs<BlockQ4_K, DequantizeQ4_K>, nullptr, nullptr},
-    Codec{DType::kQ5_K, DequantizeAs<BlockQ5_K, DequantizeQ5_K>, nullptr, nullptr},
-    Codec{DType::kQ6_K, DequantizeAs<BlockQ6_K, DequantizeQ6_K>, nullptr, nullptr},
-    Codec{DType::kQ8_K, DequantizeAs<BlockQ8_K, DequantizeQ8_K>, nullptr, nullptr},
-    Codec{DType::kIQ4_NL, DequantizeAs<BlockIQ4_NL, DequantizeIQ4_NL>, nullptr, nullptr},
-    Codec{DType::kIQ4_XS, DequantizeAs<BlockIQ4_XS, DequantizeIQ4_XS>, nullptr, nullptr},
+    BlockCodec<uint16_t, DequantizeF16, QuantizeF16>(DType::kF16),
+    BlockCodec<uint16_t, DequantizeBF16, QuantizeBF16>(DType::kBF16),
+    BlockCodec<BlockQ4_0, DequantizeQ4_0, QuantizeQ4_0>(DType::kQ4_0),
+    BlockCodec<BlockQ4_1, DequantizeQ4_1, QuantizeQ4_1>(DType::kQ4_1),
+    BlockCodec<BlockQ5_0, DequantizeQ5_0, QuantizeQ5_0>(DType::kQ5_0),
+    BlockCodec<BlockQ5_1, DequantizeQ5_1, QuantizeQ5_1>(DType::kQ5_1),
+    BlockCodec<BlockQ8_0, DequantizeQ8_0, QuantizeQ8_0>(DType::kQ8_0),
+    ActivationCodec<BlockQ8_1, DequantizeQ8_1, QuantizeQ8_1>(DType::kQ8_1),
+    DecodeOnlyCodec<BlockQ2_K, DequantizeQ2_K>(DType::kQ2_K),
+    DecodeOnlyCodec<BlockQ3_K, DequantizeQ3_K>(DType::kQ3_K),
+    DecodeOnlyCodec<BlockQ4_K, DequantizeQ4_K>(DType::kQ4_K),
+    DecodeOnlyCodec<BlockQ5_K, DequantizeQ5_K>(DType::kQ5_K),
+    DecodeOnlyCodec<BlockQ6_K, DequantizeQ6_K>(DType::kQ6_K),
+    DecodeOnlyCodec<BlockQ8_K, DequantizeQ8_K>(DType::kQ8_K),
+    DecodeOnlyCodec<BlockIQ4_NL, DequantizeIQ4_NL>(DType::kIQ4_NL),
+    DecodeOnlyCodec<BlockIQ4_XS, DequantizeIQ4_XS>(DType::kIQ4_XS),
 };
 
 const Codec* FindCodec(DType type) {
@@ -104,8 +121,12 @@ size_t QuantizeRow(DType type, const float* src, void* dst, int64_t n) {
 Status QuantizeTensor(DType type, const float* src, void* dst, int64_t rows, int64_t row_len,
                       ThreadPool* pool) {
   const Codec* codec = FindCodec(type);
-  if (codec == nullptr || codec->quantize_file == nullptr) {
+  if (codec == nullptr || codec->quantize_ref == nullptr) {
     return Status::Unsupported("cannot quantize to " + std::string(DTypeName(type)));
+  }
+  if (codec->quantize_file == nullptr) {
+    return Status::Unsupported(std::string(DTypeName(type)) +
+                               " is an activation format, not stored in model files");
   }
   if (rows < 0 || row_len < 0) {
     return Status::InvalidArgument("negative tensor shape " + std::to_string(rows) + " x " +

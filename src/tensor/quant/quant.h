@@ -36,7 +36,8 @@ size_t QuantizeRow(DType type, const float* src, void* dst, int64_t n);
 // Quantizes a rows × row_len f32 tensor into dst (rows · RowBytes(type, row_len) bytes), splitting rows over
 // `pool` (nullptr: the calling thread). The bytes equal ggml_quantize_chunk(type, src, dst, 0, rows, row_len,
 // nullptr) whatever the thread count. Errors: InvalidArgument for a row length that is not a multiple of the
-// type's block size, negative sizes or null buffers; Unsupported for a type corral cannot quantize.
+// type's block size, negative sizes or null buffers; Unsupported for a type corral cannot quantize and for
+// the activation-only formats Q8_1 and Q8_K (ggml_quantize_chunk rejects them too).
 Status QuantizeTensor(DType type, const float* src, void* dst, int64_t rows, int64_t row_len,
                       ThreadPool* pool);
 
