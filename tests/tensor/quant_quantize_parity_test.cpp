@@ -131,14 +131,17 @@ TEST_P(QuantizeTensorParity, BytesMatchGgmlQuantizeChunk) {
 
 INSTANTIATE_TEST_SUITE_P(AllTypes, QuantizeParity,
                          ::testing::Values(DType::kF32, DType::kF16, DType::kBF16, DType::kQ4_0, DType::kQ4_1,
-                                           DType::kQ5_0, DType::kQ5_1, DType::kQ8_0, DType::kQ8_1),
+                                           DType::kQ5_0, DType::kQ5_1, DType::kQ8_0, DType::kQ8_1,
+                                           DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K,
+                                           DType::kQ6_K, DType::kQ8_K),
                          [](const auto& info) { return std::string(DTypeName(info.param)); });
 
 // Every type llama-quantize can write (not the activation formats Q8_1/Q8_K, which ggml_quantize_chunk
 // rejects).
 INSTANTIATE_TEST_SUITE_P(StoredTypes, QuantizeTensorParity,
                          ::testing::Values(DType::kF32, DType::kF16, DType::kBF16, DType::kQ4_0, DType::kQ4_1,
-                                           DType::kQ5_0, DType::kQ5_1, DType::kQ8_0),
+                                           DType::kQ5_0, DType::kQ5_1, DType::kQ8_0, DType::kQ2_K,
+                                           DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K),
                          [](const auto& info) { return std::string(DTypeName(info.param)); });
 
 }  // namespace

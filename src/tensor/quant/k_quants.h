@@ -16,6 +16,14 @@ void DequantizeQ5_K(const BlockQ5_K* x, float* y, int64_t n_blocks);
 void DequantizeQ6_K(const BlockQ6_K* x, float* y, int64_t n_blocks);
 void DequantizeQ8_K(const BlockQ8_K* x, float* y, int64_t n_blocks);
 
+void QuantizeQ2_K(const float* x, BlockQ2_K* y, int64_t n_blocks);
+void QuantizeQ3_K(const float* x, BlockQ3_K* y, int64_t n_blocks);
+void QuantizeQ4_K(const float* x, BlockQ4_K* y, int64_t n_blocks);
+void QuantizeQ5_K(const float* x, BlockQ5_K* y, int64_t n_blocks);
+void QuantizeQ6_K(const float* x, BlockQ6_K* y, int64_t n_blocks);
+// Activations for K-quant dot products: d = max/−127 (f32), q = nearest_int(x/d), bsums of each 16.
+void QuantizeQ8_K(const float* x, BlockQ8_K* y, int64_t n_blocks);
+
 // Q4_K/Q5_K pack 8 six-bit scales and 8 six-bit mins in 12 bytes: bytes 0–3 hold scales 0–3 plus the top
 // two bits of scales 4–7, bytes 4–7 the same for the mins, bytes 8–11 the low nibbles of scale|min 4–7.
 struct ScaleMin {
