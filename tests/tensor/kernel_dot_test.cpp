@@ -1,0 +1,173 @@
+// Every dot-product kernel of every instruction-set family this CPU can run, against the scalar reference:
+// exactly when the data makes float arithmetic exact (so the integer parts must agree bit for bit), within a
+// rounding bound otherwise; and the scalar reference itself against a double-precision dot of the
+// dequantized rows.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "kernel_test_data.h"
+#include "tensor/cpu/cpu_features.h"
+#include "tensor/cpu/kernels.h"
+
+namespace corral::cpu {
+namespace {
+
+using testing::DoubleDot;
+using testing::RandomActivations;
+using testing::RandomWeights;
+using testing::Scales;
+
+// Float rounding bound for kRandom data, relative to Σ|w_i·a_i|. A quantized block term d_w·d_a·isum is
+// rounded at most three times (3u, u = 2^-24) and summing N ≤ 136 terms (4352 / 32) in any order adds at
+// most (N - 1)u, so any two orders differ by under 2·142u ≈ 1.7e-5; float rows (up to 4352 products summed
+// in 8 to 64 lanes) stay below that too. The double reference carries the f32 rounding of dequantization
+// (u per element). K-quant minimums are summed separately from the scaled quants, and these two parts can
+// partly cancel in w_i, so the bound gets a factor of 2 of headroom: 2^-15 ≈ 3.1e-5.
+constexpr double kRelativeTolerance = 1.0 / 32768;
+
+struct Case {
+  DType type;
+  Isa isa;
+};
+
+std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
+  return std::string(DTypeName(info.param.type)) + "_" + std::string(IsaName(info.param.isa));
+}
+
+std::vector<Case> AllCases() {
+  std::vector<Case> cases;
+  for (Isa isa : SupportedIsas(HostCpuFeatures())) {
+    for (DType t : testing::kDotTypes) cases.push_back({t, isa});
+  }
+  return cases;
+}
+
+class KernelDotTest : public ::testing::TestWithParam<Case> {
+ protected:
+  // Runs every tile shape of the kernel under test on fresh data and compares each output with the scalar
+  // reference; outputs of rows past n_rows must stay untouched.
+  void CheckTiles(Scales kind) {
+    const Case p = GetParam();
+    const DotKernel* kernel = FindDotKernel(p.type, p.isa);
+    const DotKernel* reference = scalar::FindKernel(p.type);
+    ASSERT_NE(kernel, nullptr);
+    ASSERT_NE(reference, nullptr);
+    ASSERT_EQ(kernel->weight, p.type);
+    ASSERT_EQ(kernel->activation, reference->activation);
+    const DType act = kernel->activation;
+    uint32_t seed = 1000 * static_cast<uint32_t>(p.type) + 7;
+    for (int64_t n : testing::TestLengths(p.type)) {
+      for (int cols = 1; cols <= kMaxTileCols; ++cols) {
+        const int max_rows = kernel->rows[cols];
+        ASSERT_GE(max_rows, 1);
+        ASSERT_LE(max_rows, kMaxTileRows);
+        // Strides with slack, and weights starting off any SIMD alignment (mmapped rows are only as aligned
+        // as the block size allows).
+        const size_t w_offset = p.type == DType::kF32 ? 4 : 2;
+        const size_t w_stride = RowBytes(p.type, n) + 2 * w_offset;
+        const size_t a_stride = RowBytes(act, n) + 64;
+        const std::vector<uint8_t> w = RandomWeights(p.type, max_rows, n, w_stride, kind, ++seed, w_offset);
+        const std::vector<uint8_t> a = RandomActivations(act, cols, n, a_stride, kind, ++seed);
+        const uint8_t* w0 = w.data() + w_offset;
+        for (int n_rows : {max_rows, 1, max_rows - 1}) {
+          if (n_rows < 1) continue;
+          SCOPED_TRACE("n=" + std::to_string(n) + " cols=" + std::to_string(cols) +
+                       " rows=" + std::to_string(n_rows) + "/" + std::to_string(max_rows));
+          const size_t out_stride = kMaxTileRows + 3;
+          std::vector<float> out(out_stride * cols, std::numeric_limits<float>::quiet_NaN());
+          kernel->tiles[cols](n, w0, w_stride, n_rows, a.data(), a_stride, out.data(), out_stride);
+          for (int c = 0; c < cols; ++c) {
+            for (int r = 0; r < static_cast<int>(out_stride); ++r) {
+              const float got = out[c * out_stride + r];
+              if (r >= n_rows) {
+                EXPECT_TRUE(std::isnan(got)) << "wrote past n_rows at r=" << r << " c=" << c;
+                continue;
+              }
+              const void* wr = w0 + r * w_stride;
+              const void* ac = a.data() + c * a_stride;
+              const float want = DotRow(*reference, n, wr, ac);
+              if (kind == Scales::kPowerOfTwo) {
+                EXPECT_EQ(got, want) << "r=" << r << " c=" << c;
+              } else {
+                const testing::ExactDot exact = DoubleDot(p.type, wr, act, ac, n);
+                EXPECT_NEAR(got, want, kRelativeTolerance * exact.magnitude) << "r=" << r << " c=" << c;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+};
+
+TEST_P(KernelDotTest, ExactDataMatchesScalarBitForBit) {
+  CheckTiles(Scales::kPowerOfTwo);
+}
+
+TEST_P(KernelDotTest, RandomDataMatchesScalarWithinRounding) {
+  CheckTiles(Scales::kRandom);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTypesAllIsas, KernelDotTest, ::testing::ValuesIn(AllCases()), CaseName);
+
+// The scalar reference against Σ w_i·a_i of the dequantized rows (quant::DequantizeRow) in double: equal
+// when the arithmetic is exact, within the rounding bound otherwise.
+class ScalarDotTest : public ::testing::TestWithParam<DType> {};
+
+TEST_P(ScalarDotTest, EqualsDoubleDotOfDequantizedRows) {
+  const DType type = GetParam();
+  const DotKernel* k = scalar::FindKernel(type);
+  ASSERT_NE(k, nullptr);
+  uint32_t seed = 77 + static_cast<uint32_t>(type);
+  for (Scales kind : {Scales::kPowerOfTwo, Scales::kRandom}) {
+    for (int64_t n : testing::TestLengths(type)) {
+      SCOPED_TRACE("n=" + std::to_string(n) + (kind == Scales::kRandom ? " random" : " exact"));
+      for (int trial = 0; trial < 4; ++trial) {
+        const std::vector<uint8_t> w = RandomWeights(type, 1, n, RowBytes(type, n), kind, ++seed);
+        const std::vector<uint8_t> a =
+            RandomActivations(k->activation, 1, n, RowBytes(k->activation, n), kind, ++seed);
+        const testing::ExactDot exact = DoubleDot(type, w.data(), k->activation, a.data(), n);
+        const float got = DotRow(*k, n, w.data(), a.data());
+        if (kind == Scales::kPowerOfTwo) {
+          EXPECT_EQ(static_cast<double>(got), exact.value);
+        } else {
+          EXPECT_NEAR(got, exact.value, kRelativeTolerance * exact.magnitude);
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTypes, ScalarDotTest, ::testing::ValuesIn(testing::kDotTypes),
+                         [](const ::testing::TestParamInfo<DType>& info) {
+                           return std::string(DTypeName(info.param));
+                         });
+
+TEST(KernelDispatch, ActivationTypesAreGgmlVecDotTypes) {
+  // peers.md §2.5 (ggml-cpu.c type_traits_cpu).
+  const std::pair<DType, DType> expected[] = {
+      {DType::kF32, DType::kF32},     {DType::kF16, DType::kF16},   {DType::kBF16, DType::kBF16},
+      {DType::kQ4_0, DType::kQ8_0},   {DType::kQ5_0, DType::kQ8_0}, {DType::kQ8_0, DType::kQ8_0},
+      {DType::kIQ4_NL, DType::kQ8_0}, {DType::kQ4_1, DType::kQ8_1}, {DType::kQ5_1, DType::kQ8_1},
+      {DType::kQ2_K, DType::kQ8_K},   {DType::kQ3_K, DType::kQ8_K}, {DType::kQ4_K, DType::kQ8_K},
+      {DType::kQ5_K, DType::kQ8_K},   {DType::kQ6_K, DType::kQ8_K}, {DType::kIQ4_XS, DType::kQ8_K},
+  };
+  for (auto [w, a] : expected) {
+    EXPECT_EQ(ActivationType(w), a) << DTypeName(w);
+    for (Isa isa : SupportedIsas(HostCpuFeatures())) {
+      const DotKernel* k = FindDotKernel(w, isa);
+      ASSERT_NE(k, nullptr);
+      EXPECT_EQ(k->activation, a);
+    }
+  }
+  EXPECT_FALSE(ActivationType(DType::kQ8_K).has_value());
+  EXPECT_FALSE(ActivationType(DType::kIQ2_XXS).has_value());
+  EXPECT_EQ(FindDotKernel(DType::kIQ2_XXS, Isa::kScalar), nullptr);
+}
+
+}  // namespace
+}  // namespace corral::cpu
