@@ -300,7 +300,10 @@ Status Writer::CheckedHeader(std::vector<uint8_t>* header, uint32_t* alignment) 
     Put<uint64_t>(*header, offset);
     offset += PaddedTo(t.bytes().size(), *alignment);
   }
-  header->resize(PaddedTo(header->size(), *alignment), 0);
+  // The data section starts aligned. Without tensors there is none and nothing follows the metadata: that is
+  // how gguf-py writes llama.cpp's vocab files, llama.cpp's reader expects no padding then, and it keeps a
+  // file that only declares a huge alignment (up to 2^31) from growing by that much when copied.
+  if (!tensors_.empty()) header->resize(PaddedTo(header->size(), *alignment), 0);
   return Status::Ok();
 }
 

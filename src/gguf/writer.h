@@ -1,5 +1,6 @@
 // gguf::Writer: builds a GGUF v3 file — metadata in insertion order, then tensor infos, then the tensor data
-// packed in info order, each tensor padded to the alignment, exactly as llama.cpp's reader requires.
+// packed in info order, each tensor padded to the alignment, exactly as llama.cpp's reader requires. A file
+// without tensors ends right after its metadata (as gguf-py writes llama.cpp's vocab files).
 //
 //   gguf::Writer w;
 //   w.SetString("general.architecture", "llama");
