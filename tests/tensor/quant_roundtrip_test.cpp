@@ -88,11 +88,12 @@ struct ErrorModel {
 };
 
 constexpr ErrorModel kModels[] = {
-    {DType::kF16, 32, 1.0 / 1024}, {DType::kBF16, 32, 1.0 / 128},  {DType::kQ4_0, 32, 1.0 / 8},
-    {DType::kQ4_1, 32, 2.0 / 15},  {DType::kQ5_0, 32, 1.0 / 16},   {DType::kQ5_1, 32, 2.0 / 31},
-    {DType::kQ8_0, 32, 1.0 / 127}, {DType::kQ8_1, 32, 1.0 / 127},  {DType::kQ2_K, 16, 2.0 / 3},
-    {DType::kQ3_K, 16, 1.0 / 4},   {DType::kQ4_K, 32, 2.0 / 15},   {DType::kQ5_K, 32, 2.0 / 31},
-    {DType::kQ6_K, 16, 1.0 / 32},  {DType::kQ8_K, 256, 1.0 / 127},
+    {DType::kF16, 32, 1.0 / 1024},    {DType::kBF16, 32, 1.0 / 128},  {DType::kQ4_0, 32, 1.0 / 8},
+    {DType::kQ4_1, 32, 2.0 / 15},     {DType::kQ5_0, 32, 1.0 / 16},   {DType::kQ5_1, 32, 2.0 / 31},
+    {DType::kQ8_0, 32, 1.0 / 127},    {DType::kQ8_1, 32, 1.0 / 127},  {DType::kQ2_K, 16, 2.0 / 3},
+    {DType::kQ3_K, 16, 1.0 / 4},      {DType::kQ4_K, 32, 2.0 / 15},   {DType::kQ5_K, 32, 2.0 / 31},
+    {DType::kQ6_K, 16, 1.0 / 32},     {DType::kQ8_K, 256, 1.0 / 127}, {DType::kIQ4_NL, 32, 24.0 / 127},
+    {DType::kIQ4_XS, 32, 24.0 / 127},
 };
 
 double Rms(const std::vector<float>& v) {
@@ -166,8 +167,9 @@ TEST(QuantApi, QuantizeTensorEqualsRowByRowOnAnyThreadCount) {
   constexpr int64_t kRows = 9, kRowLen = 512;
   const std::vector<float> x = MakeRow(Distribution::kGaussian, kRows * kRowLen, 3);
   ThreadPool pool(3);
-  for (DType type : {DType::kF16, DType::kBF16, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1,
-                     DType::kQ8_0, DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}) {
+  for (DType type :
+       {DType::kF16, DType::kBF16, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ8_0,
+        DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K, DType::kIQ4_XS}) {
     const size_t row_bytes = RowBytes(type, kRowLen);
     std::vector<uint8_t> by_rows(kRows * row_bytes), serial(by_rows.size()), threaded(by_rows.size());
     for (int64_t r = 0; r < kRows; ++r) {

@@ -27,87 +27,73 @@ enum class Distribution {
   kZeros,
   kConstant,
   kTiny,           // gaussian × 1e-30: below every GROUP_MAX_EPS, all blocks treated as zero
-  kHuge,           // gaussian × 1e30
+  kHuge,           // gaussian × 1e30 (overflows f16 scales, as it does in llama.cpp)
   kSingleNonzero,  // one nonzero element per 32
   kNegativeOnly,
   kSmallIntegers,  // integers in [-8, 7]: hits rounding ties in every format
+  kZeroGroups,     // gaussian with every other group of 32 all zero
 };
 
-inline constexpr Distribution kAllDistributions[] = {
-    Distribution::kGaussian,      Distribution::kUniform,       Distribution::kHeavyTailed,
-    Distribution::kZeros,         Distribution::kConstant,      Distribution::kTiny,
-    Distribution::kHuge,          Distribution::kSingleNonzero, Distribution::kNegativeOnly,
-    Distribution::kSmallIntegers,
+struct NamedDistribution {
+  Distribution dist;
+  const char* name;
+};
+inline constexpr NamedDistribution kDistributions[] = {
+    {Distribution::kGaussian, "gaussian"},
+    {Distribution::kUniform, "uniform"},
+    {Distribution::kHeavyTailed, "heavy_tailed"},
+    {Distribution::kZeros, "zeros"},
+    {Distribution::kConstant, "constant"},
+    {Distribution::kTiny, "tiny"},
+    {Distribution::kHuge, "huge"},
+    {Distribution::kSingleNonzero, "single_nonzero"},
+    {Distribution::kNegativeOnly, "negative_only"},
+    {Distribution::kSmallIntegers, "small_integers"},
+    {Distribution::kZeroGroups, "zero_groups"},
 };
 
 inline std::string DistributionName(Distribution d) {
-  switch (d) {
-    case Distribution::kGaussian:
-      return "gaussian";
-    case Distribution::kUniform:
-      return "uniform";
-    case Distribution::kHeavyTailed:
-      return "heavy_tailed";
-    case Distribution::kZeros:
-      return "zeros";
-    case Distribution::kConstant:
-      return "constant";
-    case Distribution::kTiny:
-      return "tiny";
-    case Distribution::kHuge:
-      return "huge";
-    case Distribution::kSingleNonzero:
-      return "single_nonzero";
-    case Distribution::kNegativeOnly:
-      return "negative_only";
-    case Distribution::kSmallIntegers:
-      return "small_integers";
+  for (const NamedDistribution& nd : kDistributions) {
+    if (nd.dist == d) return nd.name;
   }
   return "?";
 }
 
+inline float Sample(Distribution dist, int64_t i, uint32_t seed, std::mt19937& rng) {
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  switch (dist) {
+    case Distribution::kGaussian:
+      return normal(rng);
+    case Distribution::kUniform:
+      return std::uniform_real_distribution<float>(-1.0f, 1.0f)(rng);
+    case Distribution::kHeavyTailed: {
+      const float t = normal(rng) / std::sqrt(std::fabs(normal(rng)) + 0.05f);
+      return (rng() % 97 == 0) ? 100.0f * t : t;
+    }
+    case Distribution::kZeros:
+      return 0.0f;
+    case Distribution::kConstant:
+      return 0.75f;
+    case Distribution::kTiny:
+      return 1e-30f * normal(rng);
+    case Distribution::kHuge:
+      return 1e30f * normal(rng);
+    case Distribution::kSingleNonzero:
+      return (i % 32 == static_cast<int64_t>(seed % 32)) ? normal(rng) : 0.0f;
+    case Distribution::kNegativeOnly:
+      return -std::fabs(normal(rng)) - 0.01f;
+    case Distribution::kSmallIntegers:
+      return static_cast<float>(static_cast<int>(rng() % 16) - 8);
+    case Distribution::kZeroGroups:
+      return (i / 32) % 2 == 1 ? 0.0f : normal(rng);
+  }
+  return 0.0f;
+}
+
 inline std::vector<float> MakeRow(Distribution dist, int64_t n, uint32_t seed) {
   std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   std::vector<float> x(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) {
-    float& v = x[static_cast<size_t>(i)];
-    switch (dist) {
-      case Distribution::kGaussian:
-        v = normal(rng);
-        break;
-      case Distribution::kUniform:
-        v = uniform(rng);
-        break;
-      case Distribution::kHeavyTailed: {
-        const float t = normal(rng) / std::sqrt(std::fabs(normal(rng)) + 0.05f);
-        v = (rng() % 97 == 0) ? 100.0f * t : t;
-        break;
-      }
-      case Distribution::kZeros:
-        v = 0.0f;
-        break;
-      case Distribution::kConstant:
-        v = 0.75f;
-        break;
-      case Distribution::kTiny:
-        v = 1e-30f * normal(rng);
-        break;
-      case Distribution::kHuge:
-        v = 1e30f * normal(rng);
-        break;
-      case Distribution::kSingleNonzero:
-        v = (i % 32 == static_cast<int64_t>(seed % 32)) ? normal(rng) : 0.0f;
-        break;
-      case Distribution::kNegativeOnly:
-        v = -std::fabs(normal(rng)) - 0.01f;
-        break;
-      case Distribution::kSmallIntegers:
-        v = static_cast<float>(static_cast<int>(rng() % 16) - 8);
-        break;
-    }
-  }
+  for (int64_t i = 0; i < n; ++i) x[static_cast<size_t>(i)] = Sample(dist, i, seed, rng);
   return x;
 }
 

@@ -11,55 +11,61 @@ namespace {
 // ggml's GROUP_MAX_EPS: a group whose largest magnitude is below this is all zero.
 constexpr float kGroupMaxEps = 1e-15f;
 
-int ClampSymmetric(int l, int nmax) {
-  return std::max(-nmax, std::min(nmax - 1, l));
+template <int nmax>
+int ClampSymmetric(int l) {
+  return ClampInt(l, -nmax, nmax - 1);
 }
 
 }  // namespace
 
-float SearchSymmetricScale(int n, int nmax, const float* x, int8_t* L) {
+template <int n, int nmax>
+float SearchSymmetricScale(const float* x, int8_t* L) {
   const float max = LargestMagnitude(x, n);
   if (std::fabs(max) < kGroupMaxEps) {
     for (int i = 0; i < n; ++i) L[i] = 0;
     return 0.0f;
   }
   // Sums of w·x·l and w·l² for the grid at iscale, w = x².
-  auto fit = [&](float iscale, float& sumlx, float& suml2) {
-    sumlx = 0;
-    suml2 = 0;
-    for (int i = 0; i < n; ++i) {
-      const int l = ClampSymmetric(NearestInt(iscale * x[i]), nmax);
-      const float w = x[i] * x[i];
-      sumlx += w * x[i] * static_cast<float>(l);
-      suml2 += w * static_cast<float>(l) * static_cast<float>(l);
-    }
+  struct Sums {
+    float lx, l2;
   };
-  auto assign = [&](float iscale) {
-    for (int i = 0; i < n; ++i)
-      L[i] = static_cast<int8_t>(nmax + ClampSymmetric(NearestInt(iscale * x[i]), nmax));
+  auto fit = [x](float iscale) {
+    Sums sums{0, 0};
+    for (int i = 0; i < n; ++i) {
+      const float l = static_cast<float>(ClampSymmetric<nmax>(NearestInt(iscale * x[i])));
+      const float w = x[i] * x[i];
+      sums.lx += w * x[i] * l;
+      sums.l2 += w * l * l;
+    }
+    return sums;
+  };
+  auto assign = [x, L](float iscale) {
+    for (int i = 0; i < n; ++i) {
+      L[i] = static_cast<int8_t>(nmax + ClampSymmetric<nmax>(NearestInt(iscale * x[i])));
+    }
   };
 
   float iscale = static_cast<float>(-nmax) / max;
-  float sumlx, suml2;
-  fit(iscale, sumlx, suml2);
+  Sums sums = fit(iscale);
   assign(iscale);
-  float scale = suml2 != 0 ? sumlx / suml2 : 0.0f;
-  float best = scale * sumlx;
+  float scale = sums.l2 != 0 ? sums.lx / sums.l2 : 0.0f;
+  float best = scale * sums.lx;
   for (int is = -9; is <= 9; ++is) {
     if (is == 0) continue;
     iscale = -(static_cast<float>(nmax) + 0.1f * static_cast<float>(is)) / max;
-    fit(iscale, sumlx, suml2);
+    sums = fit(iscale);
     // Maximising sumlx²/suml2 minimises the weighted error of the least-squares scale sumlx/suml2.
-    if (suml2 > 0 && sumlx * sumlx > best * suml2) {
+    if (sums.l2 > 0 && sums.lx * sums.lx > best * sums.l2) {
       assign(iscale);
-      scale = sumlx / suml2;
-      best = scale * sumlx;
+      scale = sums.lx / sums.l2;
+      best = scale * sums.lx;
     }
   }
   return scale;
 }
 
-float SearchSymmetricScaleIterative(int n, int nmax, const float* x, int8_t* L) {
+template <int n, int nmax>
+float SearchSymmetricScaleIterative(const float* x, int8_t* L) {
   const float max = LargestMagnitude(x, n);
   if (std::fabs(max) < kGroupMaxEps) {
     for (int i = 0; i < n; ++i) L[i] = 0;
@@ -69,7 +75,7 @@ float SearchSymmetricScaleIterative(int n, int nmax, const float* x, int8_t* L) 
   float sumlx = 0;
   float suml2 = 0;
   for (int i = 0; i < n; ++i) {
-    const int l = ClampSymmetric(NearestInt(iscale * x[i]), nmax);
+    const int l = ClampSymmetric<nmax>(NearestInt(iscale * x[i]));
     L[i] = static_cast<int8_t>(l);
     const float w = x[i] * x[i];
     sumlx += w * x[i] * static_cast<float>(l);
@@ -85,7 +91,7 @@ float SearchSymmetricScaleIterative(int n, int nmax, const float* x, int8_t* L) 
       float slx = sumlx - w * x[i] * li;
       if (slx > 0) {
         float sl2 = suml2 - w * li * li;
-        const int new_l = ClampSymmetric(NearestInt(x[i] * sl2 / slx), nmax);
+        const int new_l = ClampSymmetric<nmax>(NearestInt(x[i] * sl2 / slx));
         if (new_l != L[i]) {
           const float nl = static_cast<float>(new_l);
           slx += w * x[i] * nl;
@@ -105,9 +111,10 @@ float SearchSymmetricScaleIterative(int n, int nmax, const float* x, int8_t* L) 
   return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
 }
 
-float SearchAsymmetricScale(int n, const float* x, const float* weights, uint8_t* L, float* the_min,
-                            uint8_t* Laux, const AsymmetricSearch& search) {
-  const int nmax = search.nmax;
+template <int n, int nmax, bool use_mad>
+float SearchAsymmetricScale(const float* x, const float* weights, uint8_t* L, float* the_min,
+                            const AsymmetricSteps& steps) {
+  uint8_t Laux[n];
   float min = x[0];
   float max = x[0];
   float sum_w = weights[0];
@@ -125,10 +132,8 @@ float SearchAsymmetricScale(int n, const float* x, const float* weights, uint8_t
     *the_min = -min;
     return 0.0f;
   }
-  auto error_of = [&](float diff) { return search.use_mad ? std::fabs(diff) : diff * diff; };
-  auto quant_at = [&](float iscale, int i) {
-    return std::max(0, std::min(nmax, NearestInt(iscale * (x[i] - min))));
-  };
+  auto error_of = [&](float diff) { return use_mad ? std::fabs(diff) : diff * diff; };
+  auto quant_at = [&](float iscale, int i) { return ClampInt(NearestInt(iscale * (x[i] - min)), 0, nmax); };
 
   float iscale = static_cast<float>(nmax) / (max - min);
   float scale = 1 / iscale;
@@ -138,12 +143,12 @@ float SearchAsymmetricScale(int n, const float* x, const float* weights, uint8_t
     const float diff = scale * static_cast<float>(L[i]) + min - x[i];
     best_error += weights[i] * error_of(diff);
   }
-  if (search.nstep < 1) {
+  if (steps.nstep < 1) {
     *the_min = -min;
     return scale;
   }
-  for (int is = 0; is <= search.nstep; ++is) {
-    iscale = (search.rmin + search.rdelta * static_cast<float>(is) + static_cast<float>(nmax)) / (max - min);
+  for (int is = 0; is <= steps.nstep; ++is) {
+    iscale = (steps.rmin + steps.rdelta * static_cast<float>(is) + static_cast<float>(nmax)) / (max - min);
     float sum_l = 0, sum_l2 = 0, sum_xl = 0;
     for (int i = 0; i < n; ++i) {
       const int l = quant_at(iscale, i);
@@ -179,5 +184,14 @@ float SearchAsymmetricScale(int n, const float* x, const float* weights, uint8_t
   *the_min = -min;
   return scale;
 }
+
+template float SearchSymmetricScale<16, 32>(const float*, int8_t*);
+template float SearchSymmetricScaleIterative<16, 4>(const float*, int8_t*);
+template float SearchAsymmetricScale<16, 3, true>(const float*, const float*, uint8_t*, float*,
+                                                  const AsymmetricSteps&);
+template float SearchAsymmetricScale<32, 15, false>(const float*, const float*, uint8_t*, float*,
+                                                    const AsymmetricSteps&);
+template float SearchAsymmetricScale<32, 31, false>(const float*, const float*, uint8_t*, float*,
+                                                    const AsymmetricSteps&);
 
 }  // namespace corral::quant

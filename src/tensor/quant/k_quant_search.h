@@ -9,26 +9,31 @@
 
 namespace corral::quant {
 
+// The group size n and the grid size are template parameters so each caller's loops are compiled for its
+// constants (ggml gets the same from inlining its static functions); the instantiations used live in
+// k_quant_search.cpp.
+
 // Symmetric grid −nmax … nmax−1 with weights x², tried at scales −(nmax + 0.1·k)/max, k = −9 … 9 (Q6_K).
 // Writes L[i] = quant + nmax; returns the scale (0 for a group below 1e-15).
-float SearchSymmetricScale(int n, int nmax, const float* x, int8_t* L);
+template <int n, int nmax>
+float SearchSymmetricScale(const float* x, int8_t* L);
 
 // Symmetric grid −nmax … nmax−1 refined by coordinate descent on each quant, weights x² (Q3_K).
 // Writes L[i] = quant + nmax; returns the scale (0 with L = 0 for a group below 1e-15).
-float SearchSymmetricScaleIterative(int n, int nmax, const float* x, int8_t* L);
+template <int n, int nmax>
+float SearchSymmetricScaleIterative(const float* x, int8_t* L);
 
 // Asymmetric grid 0 … nmax with an offset min ≤ 0: value ≈ scale·L − the_min. Tries
 // iscale = (rmin + rdelta·k + nmax)/(max − min) for k = 0 … nstep and solves the weighted least squares
-// for scale and min at each (Q2_K, Q4_K, Q5_K). use_mad: absolute instead of squared error. Laux is
-// scratch of n bytes. Writes L and *the_min (≥ 0); returns the scale.
-struct AsymmetricSearch {
-  int nmax;
+// for scale and min at each (Q2_K, Q4_K, Q5_K). use_mad: absolute instead of squared error. Writes L and
+// *the_min (≥ 0); returns the scale.
+struct AsymmetricSteps {
   float rmin;
   float rdelta;
   int nstep;
-  bool use_mad;
 };
-float SearchAsymmetricScale(int n, const float* x, const float* weights, uint8_t* L, float* the_min,
-                            uint8_t* Laux, const AsymmetricSearch& search);
+template <int n, int nmax, bool use_mad>
+float SearchAsymmetricScale(const float* x, const float* weights, uint8_t* L, float* the_min,
+                            const AsymmetricSteps& steps);
 
 }  // namespace corral::quant

@@ -9,13 +9,19 @@ void DequantizeQ2_K(const BlockQ2_K* x, float* y, int64_t n_blocks) {
   for (int64_t i = 0; i < n_blocks; ++i) {
     const float d = Fp16ToFp32(x[i].d);
     const float dmin = Fp16ToFp32(x[i].dmin);
-    // Element e: 2 bits at shift 2·((e%128)/32) of qs[32·(e/128) + e%32]; sub-block (scale) e/16.
-    for (int e = 0; e < kQK_K; ++e) {
-      const uint8_t sc = x[i].scales[e / 16];
-      const int q = (x[i].qs[32 * (e / 128) + e % 32] >> (2 * ((e % 128) / 32))) & 3;
-      const float dl = d * static_cast<float>(sc & 0xF);
-      const float ml = dmin * static_cast<float>(sc >> 4);
-      y[e] = dl * static_cast<float>(q) - ml;
+    // Element 128h + 32k + l: 2 bits at shift 2k of qs[32h + l]; its sub-block (scale byte) is e/16.
+    for (int h = 0; h < 2; ++h) {
+      const uint8_t* q = x[i].qs + 32 * h;
+      for (int k = 0; k < 4; ++k) {
+        for (int half = 0; half < 2; ++half) {
+          const uint8_t sc = x[i].scales[8 * h + 2 * k + half];
+          const float dl = d * static_cast<float>(sc & 0xF);
+          const float ml = dmin * static_cast<float>(sc >> 4);
+          float* out = y + 128 * h + 32 * k + 16 * half;
+          for (int l = 0; l < 16; ++l)
+            out[l] = dl * static_cast<float>((q[16 * half + l] >> (2 * k)) & 3) - ml;
+        }
+      }
     }
     y += kQK_K;
   }
@@ -24,13 +30,22 @@ void DequantizeQ2_K(const BlockQ2_K* x, float* y, int64_t n_blocks) {
 void DequantizeQ3_K(const BlockQ3_K* x, float* y, int64_t n_blocks) {
   for (int64_t i = 0; i < n_blocks; ++i) {
     const float d = Fp16ToFp32(x[i].d);
-    float dl[kQK_K / 16];
-    for (int s = 0; s < kQK_K / 16; ++s) dl[s] = d * static_cast<float>(UnpackScaleQ3_K(x[i].scales, s));
     // Low 2 bits as Q2_K; a clear high bit (hmask[e%32] bit e/32) subtracts 4, giving −4 … 3.
-    for (int e = 0; e < kQK_K; ++e) {
-      const int low = (x[i].qs[32 * (e / 128) + e % 32] >> (2 * ((e % 128) / 32))) & 3;
-      const bool high = (x[i].hmask[e % 32] >> (e / 32)) & 1;
-      y[e] = dl[e / 16] * static_cast<float>(low - (high ? 0 : 4));
+    for (int h = 0; h < 2; ++h) {
+      const uint8_t* q = x[i].qs + 32 * h;
+      for (int k = 0; k < 4; ++k) {
+        const int hbit = 4 * h + k;
+        for (int half = 0; half < 2; ++half) {
+          const float dl = d * static_cast<float>(UnpackScaleQ3_K(x[i].scales, 8 * h + 2 * k + half));
+          float* out = y + 128 * h + 32 * k + 16 * half;
+          for (int l = 0; l < 16; ++l) {
+            const int m = 16 * half + l;
+            const int low = (q[m] >> (2 * k)) & 3;
+            const int sub = ((x[i].hmask[m] >> hbit) & 1) ? 0 : 4;
+            out[l] = dl * static_cast<float>(low - sub);
+          }
+        }
+      }
     }
     y += kQK_K;
   }
@@ -82,15 +97,26 @@ void DequantizeQ5_K(const BlockQ5_K* x, float* y, int64_t n_blocks) {
 void DequantizeQ6_K(const BlockQ6_K* x, float* y, int64_t n_blocks) {
   for (int64_t i = 0; i < n_blocks; ++i) {
     const float d = Fp16ToFp32(x[i].d);
-    // Element e = 128h + 32k + l: low nibble of ql[64h + l] (k=0), of ql[64h + 32 + l] (k=1), high nibbles
-    // of the same (k=2, 3); its top 2 bits at shift 2k of qh[32h + l]; stored with a bias of 32.
-    for (int e = 0; e < kQK_K; ++e) {
-      const int h = e / 128, k = (e % 128) / 32, l = e % 32;
-      const uint8_t packed = x[i].ql[64 * h + 32 * (k & 1) + l];
-      const int low = k < 2 ? packed & 0xF : packed >> 4;
-      const int high = (x[i].qh[32 * h + l] >> (2 * k)) & 3;
-      const int q = (low | (high << 4)) - 32;
-      y[e] = d * static_cast<float>(x[i].scales[e / 16]) * static_cast<float>(q);
+    // Element 128h + 32k + l: low nibble of ql[64h + l] (k=0), of ql[64h + 32 + l] (k=1), high nibbles of
+    // the same (k=2, 3); its top 2 bits at shift 2k of qh[32h + l]; stored with a bias of 32.
+    for (int h = 0; h < 2; ++h) {
+      const uint8_t* ql = x[i].ql + 64 * h;
+      const uint8_t* qh = x[i].qh + 32 * h;
+      // d·scale first, as ggml multiplies (d·sc)·q.
+      float dsc[8];
+      for (int s = 0; s < 8; ++s) dsc[s] = d * static_cast<float>(x[i].scales[8 * h + s]);
+      float* out = y + 128 * h;
+      for (int l = 0; l < 32; ++l) {
+        const int s = l / 16;
+        const int q1 = ((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;
+        const int q2 = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
+        const int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+        const int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+        out[l] = dsc[s] * static_cast<float>(q1);
+        out[l + 32] = dsc[s + 2] * static_cast<float>(q2);
+        out[l + 64] = dsc[s + 4] * static_cast<float>(q3);
+        out[l + 96] = dsc[s + 6] * static_cast<float>(q4);
+      }
     }
     y += kQK_K;
   }

@@ -45,10 +45,10 @@ struct ScaleMinResult {
   f16_t d;
   f16_t dmin;
 };
-ScaleMinResult QuantizeScaleMinBlock(const float* x, const AsymmetricSearch& search, uint8_t* packed_scales,
+template <int nmax>
+ScaleMinResult QuantizeScaleMinBlock(const float* x, const AsymmetricSteps& steps, uint8_t* packed_scales,
                                      uint8_t* L) {
   constexpr int kSubBlocks = kQK_K / 32;
-  uint8_t Laux[32];
   float weights[32];
   float mins[kSubBlocks];
   float scales[kSubBlocks];
@@ -60,7 +60,7 @@ ScaleMinResult QuantizeScaleMinBlock(const float* x, const AsymmetricSearch& sea
     for (int l = 0; l < 32; ++l) sum_x2 += xs[l] * xs[l];
     const float av_x = std::sqrt(sum_x2 / 32);
     for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(xs[l]);
-    scales[j] = SearchAsymmetricScale(32, xs, weights, L + 32 * j, &mins[j], Laux, search);
+    scales[j] = SearchAsymmetricScale<32, nmax, false>(xs, weights, L + 32 * j, &mins[j], steps);
     if (scales[j] > max_scale) max_scale = scales[j];
     if (mins[j] > max_min) max_min = mins[j];
   }
@@ -82,7 +82,7 @@ ScaleMinResult QuantizeScaleMinBlock(const float* x, const AsymmetricSearch& sea
     const float dm = Fp16ToFp32(result.dmin) * static_cast<float>(sm.min);
     for (int ii = 0; ii < 32; ++ii) {
       const int l = NearestInt((x[32 * j + ii] + dm) / d);
-      L[32 * j + ii] = static_cast<uint8_t>(std::max(0, std::min(search.nmax, l)));
+      L[32 * j + ii] = static_cast<uint8_t>(ClampInt(l, 0, nmax));
     }
   }
   return result;
@@ -93,10 +93,9 @@ ScaleMinResult QuantizeScaleMinBlock(const float* x, const AsymmetricSearch& sea
 void QuantizeQ2_K(const float* x, BlockQ2_K* y, int64_t n_blocks) {
   constexpr int kSubBlocks = kQK_K / 16;
   constexpr float kQ4Scale = 15.f;
-  constexpr AsymmetricSearch kSearch{3, -0.5f, 0.1f, 15, true};
+  constexpr AsymmetricSteps kSteps{-0.5f, 0.1f, 15};
   for (int64_t i = 0; i < n_blocks; ++i, x += kQK_K) {
     uint8_t L[kQK_K];
-    uint8_t Laux[16];
     float weights[16];
     float mins[kSubBlocks];
     float scales[kSubBlocks];
@@ -104,7 +103,7 @@ void QuantizeQ2_K(const float* x, BlockQ2_K* y, int64_t n_blocks) {
     float max_min = 0;
     for (int j = 0; j < kSubBlocks; ++j) {
       for (int l = 0; l < 16; ++l) weights[l] = std::fabs(x[16 * j + l]);
-      scales[j] = SearchAsymmetricScale(16, x + 16 * j, weights, L + 16 * j, &mins[j], Laux, kSearch);
+      scales[j] = SearchAsymmetricScale<16, 3, true>(x + 16 * j, weights, L + 16 * j, &mins[j], kSteps);
       if (scales[j] > max_scale) max_scale = scales[j];
       if (mins[j] > max_min) max_min = mins[j];
     }
@@ -136,7 +135,7 @@ void QuantizeQ2_K(const float* x, BlockQ2_K* y, int64_t n_blocks) {
       const float dm = Fp16ToFp32(y[i].dmin) * static_cast<float>(y[i].scales[j] >> 4);
       for (int ii = 0; ii < 16; ++ii) {
         const int l = NearestInt((x[16 * j + ii] + dm) / d);
-        L[16 * j + ii] = static_cast<uint8_t>(std::max(0, std::min(3, l)));
+        L[16 * j + ii] = static_cast<uint8_t>(ClampInt(l, 0, 3));
       }
     }
     PackTwoBitQuants(L, y[i].qs);
@@ -151,7 +150,7 @@ void QuantizeQ3_K(const float* x, BlockQ3_K* y, int64_t n_blocks) {
     float max_scale = 0;  // signed: the scale of largest magnitude
     float amax = 0;
     for (int j = 0; j < kSubBlocks; ++j) {
-      scales[j] = SearchSymmetricScaleIterative(16, 4, x + 16 * j, L + 16 * j);
+      scales[j] = SearchSymmetricScaleIterative<16, 4>(x + 16 * j, L + 16 * j);
       const float scale = std::fabs(scales[j]);
       if (scale > amax) {
         amax = scale;
@@ -186,7 +185,7 @@ void QuantizeQ3_K(const float* x, BlockQ3_K* y, int64_t n_blocks) {
       if (d == 0) continue;
       for (int ii = 0; ii < 16; ++ii) {
         const int l = NearestInt(x[16 * j + ii] / d);
-        L[16 * j + ii] = static_cast<int8_t>(std::max(-4, std::min(3, l)) + 4);
+        L[16 * j + ii] = static_cast<int8_t>(ClampInt(l, -4, 3) + 4);
       }
     }
 
@@ -206,10 +205,10 @@ void QuantizeQ3_K(const float* x, BlockQ3_K* y, int64_t n_blocks) {
 }
 
 void QuantizeQ4_K(const float* x, BlockQ4_K* y, int64_t n_blocks) {
-  constexpr AsymmetricSearch kSearch{15, -1.f, 0.1f, 20, false};
+  constexpr AsymmetricSteps kSteps{-1.f, 0.1f, 20};
   for (int64_t i = 0; i < n_blocks; ++i, x += kQK_K) {
     uint8_t L[kQK_K];
-    const ScaleMinResult r = QuantizeScaleMinBlock(x, kSearch, y[i].scales, L);
+    const ScaleMinResult r = QuantizeScaleMinBlock<15>(x, kSteps, y[i].scales, L);
     y[i].d = r.d;
     y[i].dmin = r.dmin;
     // Each 32 bytes of qs hold 64 elements: the first 32 in the low nibbles, the next 32 in the high ones.
@@ -220,10 +219,10 @@ void QuantizeQ4_K(const float* x, BlockQ4_K* y, int64_t n_blocks) {
 }
 
 void QuantizeQ5_K(const float* x, BlockQ5_K* y, int64_t n_blocks) {
-  constexpr AsymmetricSearch kSearch{31, -0.5f, 0.1f, 15, false};
+  constexpr AsymmetricSteps kSteps{-0.5f, 0.1f, 15};
   for (int64_t i = 0; i < n_blocks; ++i, x += kQK_K) {
     uint8_t L[kQK_K];
-    const ScaleMinResult r = QuantizeScaleMinBlock(x, kSearch, y[i].scales, L);
+    const ScaleMinResult r = QuantizeScaleMinBlock<31>(x, kSteps, y[i].scales, L);
     y[i].d = r.d;
     y[i].dmin = r.dmin;
     // Low nibbles as Q4_K; the fifth bit of element e goes to bit e/32 of qh[e%32].
@@ -254,7 +253,7 @@ void QuantizeQ6_K(const float* x, BlockQ6_K* y, int64_t n_blocks) {
     float max_scale = 0;
     float max_abs_scale = 0;
     for (int ib = 0; ib < kSubBlocks; ++ib) {
-      scales[ib] = SearchSymmetricScale(16, 32, x + 16 * ib, L + 16 * ib);
+      scales[ib] = SearchSymmetricScale<16, 32>(x + 16 * ib, L + 16 * ib);
       const float abs_scale = std::fabs(scales[ib]);
       if (abs_scale > max_abs_scale) {
         max_abs_scale = abs_scale;
@@ -277,7 +276,7 @@ void QuantizeQ6_K(const float* x, BlockQ6_K* y, int64_t n_blocks) {
       if (d == 0) continue;
       for (int ii = 0; ii < 16; ++ii) {
         const int l = NearestInt(x[16 * j + ii] / d);
-        L[16 * j + ii] = static_cast<int8_t>(std::max(-32, std::min(31, l)) + 32);
+        L[16 * j + ii] = static_cast<int8_t>(ClampInt(l, -32, 31) + 32);
       }
     }
 

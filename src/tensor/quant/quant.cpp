@@ -57,11 +57,6 @@ constexpr Codec ActivationCodec(DType type) {
   return {type, DequantizeAs<Block, Dequantize>, QuantizeAs<Block, Quantize>, nullptr};
 }
 
-template <typename Block, void (*Dequantize)(const Block*, float*, int64_t)>
-constexpr Codec DecodeOnlyCodec(DType type) {
-  return {type, DequantizeAs<Block, Dequantize>, nullptr, nullptr};
-}
-
 constexpr std::array kCodecs = {
     Codec{DType::kF32, DequantizeF32, QuantizeF32, QuantizeF32},
     BlockCodec<uint16_t, DequantizeF16, QuantizeF16>(DType::kF16),
@@ -78,8 +73,9 @@ constexpr std::array kCodecs = {
     BlockCodec<BlockQ5_K, DequantizeQ5_K, QuantizeQ5_K>(DType::kQ5_K),
     BlockCodec<BlockQ6_K, DequantizeQ6_K, QuantizeQ6_K>(DType::kQ6_K),
     ActivationCodec<BlockQ8_K, DequantizeQ8_K, QuantizeQ8_K>(DType::kQ8_K),
-    DecodeOnlyCodec<BlockIQ4_NL, DequantizeIQ4_NL>(DType::kIQ4_NL),
-    DecodeOnlyCodec<BlockIQ4_XS, DequantizeIQ4_XS>(DType::kIQ4_XS),
+    Codec{DType::kIQ4_NL, DequantizeAs<BlockIQ4_NL, DequantizeIQ4_NL>,
+          QuantizeAs<BlockIQ4_NL, QuantizeIQ4_NL>, QuantizeAs<BlockIQ4_NL, QuantizeIQ4_NLSearched>},
+    BlockCodec<BlockIQ4_XS, DequantizeIQ4_XS, QuantizeIQ4_XS>(DType::kIQ4_XS),
 };
 
 const Codec* FindCodec(DType type) {

@@ -25,6 +25,13 @@ inline int32_t TruncateToInt32(float x) {
   return static_cast<int32_t>(x);
 }
 
+// min(hi, max(lo, v)) written with plain conditionals: GCC if-converts these inside loops and vectorises
+// them, where std::min/std::max (which return references) leave branches that block vectorisation.
+inline int ClampInt(int v, int lo, int hi) {
+  const int below = v < hi ? v : hi;
+  return below > lo ? below : lo;
+}
+
 // The element with the largest magnitude, sign kept; the first one wins ties (ggml's `ax > amax` scans).
 inline float LargestMagnitude(const float* x, int n) {
   float amax = 0;
