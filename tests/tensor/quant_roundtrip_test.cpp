@@ -60,6 +60,35 @@ TEST(QuantRoundTrip, ValuesOnTheGridComeBackExactly) {
   }
 }
 
+// The searched formats recover data that lies on their grid when every group shares one power-of-two step
+// and reaches the grid's negative end: the search's first candidate fits exactly, and the sub-block scales
+// (all equal) quantize without loss. (Q2_K/Q4_K/Q5_K store d = max_scale/15 or /63 in f16, which is not
+// exact, so they are left to the error bound below.)
+TEST(QuantRoundTrip, SearchedFormatsRecoverValuesOnTheirGrid) {
+  struct SearchedCase {
+    DType type;
+    int levels;          // grid indices 0 … levels−1
+    const int8_t* grid;  // value of each index (nullptr: index − levels/2)
+    float d;
+  };
+  const SearchedCase cases[] = {
+      {DType::kQ6_K, 64, nullptr, 0.25f},
+      {DType::kQ3_K, 8, nullptr, 0.5f},
+      {DType::kIQ4_NL, 16, quant::kIQ4NLValues, 0.125f},
+      {DType::kIQ4_XS, 16, quant::kIQ4NLValues, 0.125f},
+  };
+  for (const SearchedCase& c : cases) {
+    SCOPED_TRACE(std::string(DTypeName(c.type)));
+    std::vector<float> x(512);
+    for (size_t i = 0; i < x.size(); ++i) {
+      const int index = (i % 16 == 0) ? 0 : static_cast<int>(i * 7 % c.levels);  // index 0 starts each 16
+      const int value = c.grid != nullptr ? c.grid[index] : index - c.levels / 2;
+      x[i] = static_cast<float>(value) * c.d;
+    }
+    EXPECT_EQ(RoundTrip(c.type, x), x);
+  }
+}
+
 TEST(QuantRoundTrip, FloatFormatsKeepRepresentableValues) {
   const std::vector<float> halves = {0.0f,          -0.0f,           1.0f,    -2.5f, 65504.0f,
                                      5.9604645e-8f, 0.333251953125f, -1024.0f};

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #include "base/fp16.h"
 #include "tensor/quant/quant_math.h"
@@ -57,9 +56,9 @@ Fit FitAt(const float* x, float id, uint8_t* indices) {
 }
 
 // The scale of one group of 32 (0 for a group below 1e-15, indices then left untouched). The first fit
-// maps the element of largest magnitude onto the grid's end −127 (with ntry > 0 onto +127's mirror, i.e.
-// id = 127/max), stores its indices and takes the least-squares scale; ntry > 0 then tries
-// id = (k − 127)/max for k = −ntry … ntry and keeps the scale of the best fit (the indices are not kept).
+// takes d = max/−127 (ntry ≤ 0: the largest element lands on the grid's end −127) or d = max/127
+// (ntry > 0), stores its indices and the least-squares scale Σwqx/Σwq²; ntry > 0 then tries
+// id = (k − 127)/max for k = −ntry … ntry and keeps the scale of the best fit (not its indices).
 float FitGroup(const float* x, int ntry, uint8_t* indices) {
   const float max = LargestMagnitude(x, kQK);
   if (std::fabs(max) < kGroupMaxEps) return 0.0f;
