@@ -57,6 +57,10 @@ class KernelDotTest : public ::testing::TestWithParam<Case> {
     ASSERT_NE(kernel, nullptr);
     ASSERT_NE(reference, nullptr);
     ASSERT_EQ(kernel->weight, p.type);
+    // Every family has its own kernel for every type: nothing falls back to the reference unnoticed.
+    if (p.isa != Isa::kScalar) {
+      ASSERT_NE(kernel, reference) << "no " << IsaName(p.isa) << " kernel";
+    }
     ASSERT_EQ(kernel->activation, reference->activation);
     const DType act = kernel->activation;
     uint32_t seed = 1000 * static_cast<uint32_t>(p.type) + 7;

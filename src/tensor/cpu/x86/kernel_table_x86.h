@@ -1,0 +1,40 @@
+// Assembling DotKernel entries from the tiles of this folder: the tile shapes of one x86 family and the
+// wrappers that turn tile templates into table entries. Included by the family's .cpp files (see x86_simd.h
+// for why everything here has internal linkage).
+#pragma once
+
+#include "tensor/cpu/kernels.h"
+#include "tensor/cpu/x86/x86_simd.h"
+
+namespace corral::cpu::x86 {
+namespace {
+
+// Weight rows per tile for 1..4 activation columns. Each (row, column) pair holds an int32 and an f32
+// accumulator in registers: AVX-512's 32 vector registers fit 8 pairs beside the decoded weights and
+// activations, AVX2's 16 fit 4.
+constexpr int kRows1 = 4;
+constexpr int kRows2 = kAvx512 ? 4 : 2;
+constexpr int kRows3 = kAvx512 ? 2 : 1;
+constexpr int kRows4 = kAvx512 ? 2 : 1;
+
+// T::Run<R, C> is the tile of R weight rows × C activation rows.
+template <typename T>
+constexpr DotKernel Make(DType weight, DType activation, QuantizeRowFn quantize) {
+  return DotKernel{weight,
+                   activation,
+                   quantize,
+                   {nullptr, &T::template Run<kRows1, 1>, &T::template Run<kRows2, 2>,
+                    &T::template Run<kRows3, 3>, &T::template Run<kRows4, 4>},
+                   {0, kRows1, kRows2, kRows3, kRows4}};
+}
+
+template <size_t N>
+const DotKernel* FindInTable(const DotKernel (&table)[N], DType weight) {
+  for (const DotKernel& k : table) {
+    if (k.weight == weight) return &k;
+  }
+  return nullptr;
+}
+
+}  // namespace
+}  // namespace corral::cpu::x86
