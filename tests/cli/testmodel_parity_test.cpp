@@ -1,0 +1,126 @@
+// corral-testmodel against the peer: for the same shape and seed, every tensor mkgguf.mjs writes is
+// bit-identical in corral-testmodel's file (f16 and f32, tied and untied), and llama.cpp runs corral's file
+// to the same greedy tokens as mkgguf's.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "gguf/file.h"
+#include "run_process.h"
+#include "test_paths.h"
+
+namespace corral {
+namespace {
+
+namespace fs = std::filesystem;
+using corral::testing::PeerCache;
+using corral::testing::PeerDir;
+using corral::testing::ProcessResult;
+using corral::testing::RunProcess;
+
+::testing::AssertionResult PeerReady() {
+  if (!fs::exists(PeerDir() / "mkgguf.mjs")) {
+    return ::testing::AssertionFailure() << "no llama.cpp peer at " << PeerDir() << " (set CORRAL_PEER_DIR)";
+  }
+  if (!fs::exists(PeerCache() / "node_modules" / "@lenml" / "tokenizer-llama3")) {
+    return ::testing::AssertionFailure() << "the peer is not installed in " << PeerCache() << ": run bash "
+                                         << (PeerDir() / "setup.sh").string();
+  }
+  return ::testing::AssertionSuccess();
+}
+
+class TestModelParity : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(PeerReady());
+    dir_ = fs::temp_directory_path() / ("corral-testmodel-parity-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // The same flags to both generators; returns {mkgguf's file, corral-testmodel's file}.
+  std::pair<fs::path, fs::path> MakeBoth(const std::vector<std::string>& shape) {
+    const fs::path theirs = dir_ / "mkgguf.gguf";
+    const fs::path ours = dir_ / "testmodel.gguf";
+    std::vector<std::string> peer = {
+        "node",         (PeerDir() / "mkgguf.mjs").string(), "--arch", "llama", "--vocab", "llama3", "--out",
+        theirs.string()};
+    std::vector<std::string> corral = {
+        CORRAL_TESTMODEL_EXE, "--vocab",
+        (corral::testing::TestDataDir() / "models" / "ggml-vocab-llama-bpe.gguf").string(), "--out",
+        ours.string()};
+    peer.insert(peer.end(), shape.begin(), shape.end());
+    corral.insert(corral.end(), shape.begin(), shape.end());
+    const ProcessResult p = RunProcess(peer);
+    EXPECT_EQ(p.exit_code, 0) << p.err;
+    const ProcessResult c = RunProcess(corral);
+    EXPECT_EQ(c.exit_code, 0) << c.err;
+    return {theirs, ours};
+  }
+
+  static void ExpectSameTensors(const fs::path& theirs, const fs::path& ours) {
+    Result<gguf::File> a = gguf::File::Open(theirs.string());
+    Result<gguf::File> b = gguf::File::Open(ours.string());
+    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    ASSERT_EQ(a->tensors().size(), b->tensors().size());
+    for (size_t i = 0; i < a->tensors().size(); ++i) {
+      const gguf::TensorInfo& x = a->tensors()[i];
+      const gguf::TensorInfo& y = b->tensors()[i];
+      EXPECT_EQ(x.name, y.name);
+      EXPECT_EQ(x.type, y.type) << x.name;
+      EXPECT_EQ(x.shape, y.shape) << x.name;
+      EXPECT_TRUE(std::ranges::equal(x.data, y.data)) << x.name << " differs";
+    }
+    // The model's own keys match in name, type and value (the tokenizer comes from different sources, and
+    // general.name/description say who wrote the file).
+    for (const gguf::KeyValue& kv : a->metadata()) {
+      if (kv.key.starts_with("tokenizer.") || kv.key == "general.name" || kv.key == "general.description")
+        continue;
+      const gguf::Value* v = b->Find(kv.key);
+      ASSERT_NE(v, nullptr) << kv.key;
+      EXPECT_EQ(v->type(), kv.value.type()) << kv.key;
+      EXPECT_EQ(v->AsString(), kv.value.AsString()) << kv.key;
+      EXPECT_EQ(v->AsU64(), kv.value.AsU64()) << kv.key;
+      EXPECT_EQ(v->AsF64(), kv.value.AsF64()) << kv.key;
+    }
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(TestModelParity, F16UntiedTensorsAreBitIdentical) {
+  const auto [theirs, ours] = MakeBoth({"--dim", "64", "--layers", "2", "--heads", "4", "--kv-heads", "2",
+                                        "--ffn", "96", "--dtype", "f16", "--seed", "7"});
+  ExpectSameTensors(theirs, ours);
+}
+
+TEST_F(TestModelParity, F32TiedTensorsAreBitIdentical) {
+  const auto [theirs, ours] =
+      MakeBoth({"--dim", "32", "--layers", "1", "--heads", "2", "--kv-heads", "1", "--ffn", "64", "--ctx",
+                "1024", "--rope-base", "10000", "--dtype", "f32", "--tied", "--seed", "4000000000"});
+  ExpectSameTensors(theirs, ours);
+}
+
+// The `"tokens": [...]` of ref.mjs greedy for fixed prompt ids (no tokenization involved).
+std::string GreedyTokens(const fs::path& model) {
+  const ProcessResult r =
+      RunProcess({"node", (PeerDir() / "ref.mjs").string(), "greedy", "--model", model.string(),
+                  "--prompt-ids", "128000,9906,1917", "--n", "4", "--threads", "2"});
+  EXPECT_EQ(r.exit_code, 0) << "llama.cpp could not run " << model << ":\n" << r.err;
+  const size_t at = r.out.find("\"tokens\":");
+  if (at == std::string::npos) return "(no tokens in: " + r.out + ")";
+  return r.out.substr(at, r.out.find(']', at) - at + 1);
+}
+
+TEST_F(TestModelParity, LlamaCppRunsItLikeMkggufsModel) {
+  const auto [theirs, ours] = MakeBoth({"--dim", "64", "--layers", "1", "--heads", "2", "--kv-heads", "1",
+                                        "--ffn", "128", "--dtype", "f16", "--seed", "3"});
+  const std::string expected = GreedyTokens(theirs);
+  EXPECT_NE(expected.find('['), std::string::npos) << expected;
+  EXPECT_EQ(GreedyTokens(ours), expected);
+}
+
+}  // namespace
+}  // namespace corral
