@@ -28,22 +28,6 @@ inline int32_t ScalePair(int scale) {
   return static_cast<int32_t>((static_cast<uint32_t>(scale) & 0xFFFF) * 0x10001u);
 }
 
-// Q4_K/Q5_K's 12 scale bytes → 8 six-bit scales and 8 six-bit mins (get_scale_min_k4): bytes 0-3 hold
-// scales 0-3 and the top bits of scales 4-7, bytes 4-7 the same for mins, bytes 8-11 the low nibbles of
-// scale (low) and min (high) 4-7.
-inline void UnpackQ4KScales(const uint8_t* packed, uint8_t scales[8], uint8_t mins[8]) {
-  uint32_t u[3];
-  std::memcpy(u, packed, 12);
-  const uint32_t sc_lo = u[0] & 0x3f3f3f3f;
-  const uint32_t mn_lo = u[1] & 0x3f3f3f3f;
-  const uint32_t sc_hi = (u[2] & 0x0f0f0f0f) | (((u[0] >> 6) & 0x03030303) << 4);
-  const uint32_t mn_hi = ((u[2] >> 4) & 0x0f0f0f0f) | (((u[1] >> 6) & 0x03030303) << 4);
-  std::memcpy(scales, &sc_lo, 4);
-  std::memcpy(scales + 4, &sc_hi, 4);
-  std::memcpy(mins, &mn_lo, 4);
-  std::memcpy(mins + 4, &mn_hi, 4);
-}
-
 // Q3_K's 16 signed six-bit scales: low 4 bits in bytes 0-7 (sub-blocks 0-7 low nibbles, 8-15 high
 // nibbles), high 2 bits in bytes 8-11 (sub-block s at bits 2·(s/4) of byte 8 + s%4).
 inline void UnpackQ3KScales(const uint8_t* packed, int8_t scales[16]) {
@@ -157,6 +141,21 @@ inline __m256i ScaledDot(__m256i acc, __m256i q, __m256i a, __m256i scale) {
   return DotI16(acc, _mm256_maddubs_epi16(q, a), scale);
 }
 
+// Q4_K/Q5_K's 12 scale bytes → 16 bytes [scale 0..7, min 0..7] (get_scale_min_k4): bytes 0-3 hold scales
+// 0-3 and the top bits of scales 4-7, bytes 4-7 the same for mins, bytes 8-11 the low nibbles of scale (low)
+// and min (high) 4-7. Worked on as two 64-bit words [scales | mins] of sub-blocks 0-3 and 4-7.
+inline __m128i UnpackQ4KScalesMins(const uint8_t* packed) {
+  uint64_t first;
+  uint32_t last;
+  std::memcpy(&first, packed, 8);
+  std::memcpy(&last, packed + 8, 4);
+  const uint64_t low6 = first & 0x3f3f3f3f3f3f3f3full;  // [sc0..3 | mn0..3]
+  const uint64_t nibbles = ((static_cast<uint64_t>(last >> 4) << 32) | last) & 0x0f0f0f0f0f0f0f0full;
+  const uint64_t high6 = nibbles | (((first >> 6) & 0x0303030303030303ull) << 4);  // [sc4..7 | mn4..7]
+  const __m128i v = _mm_set_epi64x(static_cast<int64_t>(high6), static_cast<int64_t>(low6));
+  return _mm_shuffle_epi32(v, _MM_SHUFFLE(3, 1, 2, 0));  // [sc0..3, sc4..7, mn0..3, mn4..7]
+}
+
 struct Q4KDecoder {
   using Block = quant::BlockQ4_K;
   static constexpr bool kMin = true;
@@ -167,13 +166,13 @@ struct Q4KDecoder {
 
   void Start(const Block& blk) {
     qs = blk.qs;
-    d = F16(blk.d);
-    dmin = F16(blk.dmin);
-    uint8_t sc[8], mn[8];
-    UnpackQ4KScales(blk.scales, sc, mn);
-    for (int s = 0; s < 8; ++s) pairs[s] = ScalePair(sc[s]);
-    const __m128i m8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(mn));
-    min16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
+    const __m128 dd = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(LoadU32(&blk.d))));  // d, dmin
+    d = _mm_cvtss_f32(dd);
+    dmin = _mm_cvtss_f32(_mm_movehdup_ps(dd));
+    const __m128i sm = UnpackQ4KScalesMins(blk.scales);
+    const __m256i sc32 = _mm256_cvtepu8_epi32(sm);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(pairs), _mm256_or_si256(sc32, _mm256_slli_epi32(sc32, 16)));
+    min16 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm));
   }
   __m256i Correction(__m256i) const { return _mm256_setzero_si256(); }
   __m256i Mins(__m256i bsums) const { return _mm256_madd_epi16(min16, bsums); }
@@ -190,15 +189,15 @@ struct Q5KDecoder : Q4KDecoder {
   using Block = quant::BlockQ5_K;
   __m256i qh;
   void Start(const Block& blk) {
-    // Same scale, min and nibble layout as Q4_K (its struct is the prefix minus qh).
+    // Same scale, min and nibble layout as Q4_K; qh sits between scales and qs.
     qs = blk.qs;
-    d = F16(blk.d);
-    dmin = F16(blk.dmin);
-    uint8_t sc[8], mn[8];
-    UnpackQ4KScales(blk.scales, sc, mn);
-    for (int s = 0; s < 8; ++s) pairs[s] = ScalePair(sc[s]);
-    const __m128i m8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(mn));
-    min16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
+    const __m128 dd = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(LoadU32(&blk.d))));
+    d = _mm_cvtss_f32(dd);
+    dmin = _mm_cvtss_f32(_mm_movehdup_ps(dd));
+    const __m128i sm = UnpackQ4KScalesMins(blk.scales);
+    const __m256i sc32 = _mm256_cvtepu8_epi32(sm);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(pairs), _mm256_or_si256(sc32, _mm256_slli_epi32(sc32, 16)));
+    min16 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm));
     qh = Load256(blk.qh);
   }
   // Fifth bit of element 32k + l: bit k of qh[l].

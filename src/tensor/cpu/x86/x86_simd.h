@@ -45,6 +45,12 @@ inline uint16_t LoadU16(const void* p) {
   return v;
 }
 
+inline uint32_t LoadU32(const void* p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
 inline float F16(uint16_t h) {
   return _cvtsh_ss(h);
 }  // exact, like every f16 → f32 conversion

@@ -1,0 +1,129 @@
+#include "tensor/matmul.h"
+
+#include <algorithm>
+#include <string>
+
+#include "tensor/cpu/kernels.h"
+
+namespace corral {
+namespace {
+
+// Weight bytes a thread keeps hot while it multiplies them with every activation row: well inside a
+// per-core L2 (256 KiB on the smallest x86 cores in use, 1-2 MiB on current ones), leaving room for the
+// activation rows streaming past.
+constexpr size_t kChunkBytes = 192 * 1024;
+
+// Rows per thread range are whole multiples of this (any tile's row count divides it).
+constexpr int64_t kRowGrain = 16;
+
+// Activation rows are converted on the calling thread below this count: a pool round trip costs more than
+// converting a few rows of a few thousand elements.
+constexpr int64_t kParallelQuantizeRows = 4;
+
+struct Job {
+  const cpu::DotKernel* kernel;
+  const uint8_t* w;
+  size_t w_stride;
+  int64_t k;
+  const uint8_t* act;
+  size_t act_stride;
+  int64_t m;
+  float* y;
+  int64_t y_stride;
+};
+
+// Output rows [begin, end) for every activation row.
+void MultiplyRows(const Job& job, int64_t begin, int64_t end) {
+  const cpu::DotKernel& kernel = *job.kernel;
+  if (job.m == 1) {
+    const int rows = kernel.rows[1];
+    for (int64_t r = begin; r < end; r += rows) {
+      kernel.tiles[1](job.k, job.w + r * job.w_stride, job.w_stride,
+                      static_cast<int>(std::min<int64_t>(rows, end - r)), job.act, job.act_stride, job.y + r,
+                      static_cast<size_t>(job.y_stride));
+    }
+    return;
+  }
+  const int64_t chunk_rows =
+      std::max<int64_t>(kRowGrain, static_cast<int64_t>(kChunkBytes / job.w_stride) / kRowGrain * kRowGrain);
+  for (int64_t r0 = begin; r0 < end; r0 += chunk_rows) {
+    const int64_t r1 = std::min(end, r0 + chunk_rows);
+    for (int64_t c0 = 0; c0 < job.m;) {
+      const int cols = static_cast<int>(std::min<int64_t>(cpu::kMaxTileCols, job.m - c0));
+      const int rows = kernel.rows[cols];
+      const cpu::DotTileFn tile = kernel.tiles[cols];
+      const uint8_t* act = job.act + c0 * job.act_stride;
+      float* y = job.y + c0 * job.y_stride;
+      for (int64_t r = r0; r < r1; r += rows) {
+        tile(job.k, job.w + r * job.w_stride, job.w_stride, static_cast<int>(std::min<int64_t>(rows, r1 - r)),
+             act, job.act_stride, y + r, static_cast<size_t>(job.y_stride));
+      }
+      c0 += cols;
+    }
+  }
+}
+
+}  // namespace
+
+MatmulScratch::MatmulScratch(int64_t max_m, int64_t max_k)
+    : max_m_(std::max<int64_t>(max_m, 0)), max_k_(std::max<int64_t>(max_k, 0)) {
+  // The widest activation format is f16/bf16 (2 bytes per element); f32 weights use the f32 rows as given.
+  const size_t pitch = RowPitch(static_cast<size_t>(max_k_) * 2);
+  buffer_.resize(static_cast<size_t>(max_m_) * pitch + 64);
+  const uintptr_t addr = reinterpret_cast<uintptr_t>(buffer_.data());
+  base_ = buffer_.data() + ((64 - addr % 64) % 64);
+}
+
+bool CanMatmul(DType type) {
+  return cpu::ActivationType(type).has_value();
+}
+
+Status Matmul(ThreadPool& pool, const MatmulOptions& options, const WeightView& w, const float* x, int64_t m,
+              int64_t x_stride, float* y, int64_t y_stride, MatmulScratch& scratch) {
+  const cpu::DotKernel* kernel = cpu::FindDotKernel(w.type, options.isa);
+  if (kernel == nullptr) {
+    return Status::Unsupported(std::string("matmul: no kernel for weights of type ") +
+                               std::string(DTypeName(w.type)));
+  }
+  const int64_t k = w.cols;
+  const int64_t block = Traits(w.type).block_size;
+  if (k <= 0 || k % block != 0 || w.rows < 0) {
+    return Status::InvalidArgument("matmul: " + std::to_string(w.rows) + " × " + std::to_string(k) + " " +
+                                   std::string(DTypeName(w.type)) +
+                                   " is not a whole number of blocks per row");
+  }
+  if (w.row_stride < RowBytes(w.type, k) || w.data == nullptr) {
+    return Status::InvalidArgument("matmul: weight row stride shorter than a row, or no data");
+  }
+  if (m < 1 || (m > 1 && (x_stride < k || y_stride < w.rows)) || x == nullptr || y == nullptr) {
+    return Status::InvalidArgument("matmul: bad activation/output shape (m=" + std::to_string(m) + ")");
+  }
+  if (w.type != DType::kF32 && (m > scratch.max_m() || k > scratch.max_k())) {
+    return Status::InvalidArgument("matmul: " + std::to_string(m) + " × " + std::to_string(k) +
+                                   " activations exceed the scratch (" + std::to_string(scratch.max_m()) +
+                                   " × " + std::to_string(scratch.max_k()) + ")");
+  }
+  if (w.rows == 0) return Status::Ok();
+
+  Job job{kernel, static_cast<const uint8_t*>(w.data), w.row_stride, k, nullptr, 0, m, y, y_stride};
+  if (w.type == DType::kF32) {
+    job.act = reinterpret_cast<const uint8_t*>(x);
+    job.act_stride = static_cast<size_t>(x_stride) * sizeof(float);
+  } else {
+    const size_t row_bytes = RowBytes(kernel->activation, k);
+    auto convert = [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) kernel->quantize(x + i * x_stride, scratch.row(i, row_bytes), k);
+    };
+    if (m >= kParallelQuantizeRows && pool.size() > 1) {
+      pool.ParallelFor(m, 1, convert);
+    } else {
+      convert(0, m);
+    }
+    job.act = scratch.row(0, row_bytes);
+    job.act_stride = MatmulScratch::RowPitch(row_bytes);
+  }
+  pool.ParallelFor(w.rows, kRowGrain, [&](int64_t begin, int64_t end) { MultiplyRows(job, begin, end); });
+  return Status::Ok();
+}
+
+}  // namespace corral

@@ -1,0 +1,68 @@
+// Matrix multiplication against a weight matrix in any stored format:
+//   y[m × n_out] = x[m × k] · Wᵀ,   W = n_out rows of k elements of one DType, used in place (mmapped).
+//
+// Each activation row is converted once per call into the format W's type dots with (cpu/kernels.h) and
+// kept in a caller-owned MatmulScratch, sized up front, so nothing is allocated in the token loop. Output
+// rows are split across the thread pool in contiguous ranges, so each thread streams its own part of W once.
+// Within a thread, weight rows are visited in chunks that fit the L2 cache, and every chunk is multiplied
+// with all activation rows (a few at a time, the kernels' tiles) before the next is read: for a batch of m
+// rows the weights still cross the memory bus once.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "base/dtype.h"
+#include "base/status.h"
+#include "base/thread_pool.h"
+#include "tensor/cpu/cpu_features.h"
+
+namespace corral {
+
+// A weight matrix as stored: rows of `cols` elements of `type`, row r at data + r · row_stride bytes.
+struct WeightView {
+  DType type = DType::kF32;
+  const void* data = nullptr;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  size_t row_stride = 0;  // ≥ RowBytes(type, cols)
+};
+
+// Room for the converted activations of up to max_m rows of up to max_k elements, in any activation format.
+class MatmulScratch {
+ public:
+  MatmulScratch(int64_t max_m, int64_t max_k);
+
+  int64_t max_m() const { return max_m_; }
+  int64_t max_k() const { return max_k_; }
+  // Bytes reserved (for memory reports).
+  size_t bytes() const { return buffer_.size(); }
+
+  // Start of activation row i, for rows of row_bytes (64-byte aligned; REQUIRES i < max_m).
+  uint8_t* row(int64_t i, size_t row_bytes) { return base_ + static_cast<size_t>(i) * RowPitch(row_bytes); }
+  static size_t RowPitch(size_t row_bytes) { return (row_bytes + 63) / 64 * 64; }
+
+ private:
+  int64_t max_m_;
+  int64_t max_k_;
+  std::vector<uint8_t> buffer_;
+  uint8_t* base_;
+};
+
+struct MatmulOptions {
+  cpu::Isa isa = cpu::Isa::kScalar;
+};
+
+// True when Matmul can multiply by weights of `type` (ActivationType(type) exists).
+bool CanMatmul(DType type);
+
+// y row i (n_out = w.rows floats) starts at y + i · y_stride; x row i (k = w.cols floats) at x + i ·
+// x_stride. Errors (InvalidArgument / Unsupported): a type without kernels, k not a multiple of the type's
+// block, m < 1 or beyond the scratch, k beyond the scratch, a row stride shorter than a row, strides shorter
+// than the rows they separate. REQUIRES: IsaSupported(options.isa, HostCpuFeatures()); x and y do not
+// overlap.
+Status Matmul(ThreadPool& pool, const MatmulOptions& options, const WeightView& w, const float* x, int64_t m,
+              int64_t x_stride, float* y, int64_t y_stride, MatmulScratch& scratch);
+
+}  // namespace corral
