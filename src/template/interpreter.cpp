@@ -1,0 +1,1033 @@
+#include "template/interpreter.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "template/builtins.h"
+#include "template/operators.h"
+#include "template/python_format.h"
+#include "template/unicode.h"
+
+namespace corral::jinja {
+
+Status AtLine(int line, const Status& status) {
+  if (status.ok() || status.message().rfind("line ", 0) == 0) return status;
+  return Status(status.code(), "line " + std::to_string(line) + ": " + status.message());
+}
+
+namespace {
+
+constexpr int kMaxEvalDepth = 300;
+
+// Returns early with the error of a Result/Status, tagged with the expression's line.
+#define JINJA_TRY_AT(line, lhs, expr)                                   \
+  auto CORRAL_CONCAT_(jinja_r_, __LINE__) = (expr);                     \
+  if (!CORRAL_CONCAT_(jinja_r_, __LINE__).ok())                         \
+    return AtLine((line), CORRAL_CONCAT_(jinja_r_, __LINE__).status()); \
+  lhs = std::move(CORRAL_CONCAT_(jinja_r_, __LINE__)).value()
+
+Status StatusOf(const Status& s) {
+  return s;
+}
+template <typename T>
+Status StatusOf(const Result<T>& r) {
+  return r.status();
+}
+
+#define JINJA_RETURN_AT(line, expr)                      \
+  do {                                                   \
+    Status jinja_s_ = StatusOf(expr);                    \
+    if (!jinja_s_.ok()) return AtLine((line), jinja_s_); \
+  } while (0)
+
+}  // namespace
+
+Renderer::Renderer(const Program& program, const Value& context, const RenderOptions& options)
+    : program_(program), options_(options) {
+  const size_t n = program.names.size();
+  context_.resize(n);
+  has_context_.assign(n, false);
+  globals_.resize(n);
+  if (context.is_dict()) {
+    for (const auto& [key, value] : context.dict().items) {
+      if (!key.is_string()) continue;
+      const auto it = std::find(program.names.begin(), program.names.end(), key.str());
+      if (it == program.names.end()) continue;  // the template never names it
+      const size_t id = static_cast<size_t>(it - program.names.begin());
+      context_[id] = value;
+      has_context_[id] = true;
+    }
+  }
+  for (size_t id = 0; id < n; ++id) globals_[id] = MakeGlobal(program.names[id]);
+}
+
+Renderer::~Renderer() {
+  BreakCycles();
+}
+
+void Renderer::NoteStore(const Value& container, const Value& stored) {
+  const Kind k = stored.kind();
+  if (k != Kind::kList && k != Kind::kDict && k != Kind::kIterator && k != Kind::kObject) return;
+  if (!stored_containers_.empty() && stored_containers_.back().identity() == container.identity()) return;
+  // Bounded memory: past this many distinct stores a pathological template may leak its cycles.
+  if (stored_containers_.size() >= 1'000'000) return;
+  stored_containers_.push_back(container);
+}
+
+namespace {
+
+void VisitChildren(const Value& v, const std::function<void(const Value&)>& visit) {
+  switch (v.kind()) {
+    case Kind::kList:
+      for (const Value& item : v.list().items) visit(item);
+      break;
+    case Kind::kDict:
+      for (const auto& [k, item] : v.dict().items) {
+        visit(k);
+        visit(item);
+      }
+      break;
+    case Kind::kIterator:
+      for (const Value& item : v.iterator().items) visit(item);
+      break;
+    case Kind::kObject:
+      v.object().VisitChildren(visit);
+      break;
+    default:
+      break;
+  }
+}
+
+void DropChildren(const Value& v) {
+  switch (v.kind()) {
+    case Kind::kList:
+      v.list().items.clear();
+      break;
+    case Kind::kDict:
+      v.dict().items.clear();
+      break;
+    case Kind::kIterator:
+      v.iterator().items.clear();
+      break;
+    case Kind::kObject:
+      v.object().DropChildren();
+      break;
+    default:
+      break;
+  }
+}
+
+bool IsNode(const Value& v) {
+  const Kind k = v.kind();
+  return k == Kind::kList || k == Kind::kDict || k == Kind::kIterator || k == Kind::kObject;
+}
+
+// Finds the containers that lie on a reference cycle among those reachable from `roots` (Tarjan's strongly
+// connected components, iterative, one pass over the graph) and empties them. Gives up on graphs past
+// `max_nodes` rather than stall.
+void DropCycles(const std::vector<Value>& roots, size_t max_nodes) {
+  struct Info {
+    size_t index, lowlink;
+    bool on_stack;
+  };
+  struct Frame {
+    Value node;
+    std::vector<Value> children;
+    size_t next = 0;
+    bool self_edge = false;
+  };
+  std::unordered_map<const void*, Info> info;
+  std::vector<Value> component_stack;
+  std::vector<Value> on_cycle;
+  size_t counter = 0;
+  auto children_of = [](const Value& v) {
+    std::vector<Value> out;
+    VisitChildren(v, [&](const Value& c) {
+      if (IsNode(c)) out.push_back(c);
+    });
+    return out;
+  };
+  for (const Value& root : roots) {
+    if (info.count(root.identity()) != 0) continue;
+    std::vector<Frame> frames;
+    auto push = [&](const Value& v) {
+      info[v.identity()] = Info{counter, counter, true};
+      ++counter;
+      component_stack.push_back(v);
+      frames.push_back(Frame{v, children_of(v)});
+    };
+    push(root);
+    while (!frames.empty()) {
+      if (info.size() > max_nodes) return;
+      Frame& f = frames.back();
+      if (f.next < f.children.size()) {
+        const Value child = f.children[f.next++];
+        if (child.identity() == f.node.identity()) f.self_edge = true;
+        auto it = info.find(child.identity());
+        if (it == info.end()) {
+          push(child);
+        } else if (it->second.on_stack) {
+          Info& mine = info[f.node.identity()];
+          mine.lowlink = std::min(mine.lowlink, it->second.index);
+        }
+        continue;
+      }
+      const Info mine = info[f.node.identity()];
+      const bool self_edge = f.self_edge;
+      const Value node = f.node;
+      frames.pop_back();
+      if (!frames.empty()) {
+        Info& parent = info[frames.back().node.identity()];
+        parent.lowlink = std::min(parent.lowlink, mine.lowlink);
+      }
+      if (mine.lowlink != mine.index) continue;
+      std::vector<Value> component;
+      while (true) {
+        Value member = std::move(component_stack.back());
+        component_stack.pop_back();
+        info[member.identity()].on_stack = false;
+        const bool done = member.identity() == node.identity();
+        component.push_back(std::move(member));
+        if (done) break;
+      }
+      if (component.size() > 1 || self_edge) {
+        for (Value& member : component) on_cycle.push_back(std::move(member));
+      }
+    }
+  }
+  for (const Value& v : on_cycle) DropChildren(v);
+}
+
+}  // namespace
+
+void Renderer::BreakCycles() {
+  DropCycles(stored_containers_, 4'000'000);
+  stored_containers_.clear();
+  macro_scopes_.clear();
+}
+
+Status Renderer::Tick() {
+  if (++steps_ > options_.max_steps) {
+    return Status::OutOfRange("template exceeded its work limit of " + std::to_string(options_.max_steps) +
+                              " steps (an endless or huge loop?)");
+  }
+  return Status::Ok();
+}
+
+Status Renderer::CheckSize(size_t bytes) const {
+  if (bytes > options_.max_output_bytes) {
+    return Status::OutOfRange("template output exceeds the limit of " +
+                              std::to_string(options_.max_output_bytes) + " bytes");
+  }
+  return Status::Ok();
+}
+
+Result<std::string> Renderer::Run() {
+  std::string out;
+  out.reserve(4096);
+  out_ = &out;
+  auto root = std::make_shared<Scope>(nullptr);
+  CORRAL_ASSIGN_OR_RETURN(Flow flow, ExecBody(program_.body, root));
+  (void)flow;
+  return out;
+}
+
+// ---- statements ----
+
+Result<Renderer::Flow> Renderer::ExecBody(const Body& body, const ScopePtr& scope) {
+  for (const StmtPtr& stmt : body) {
+    CORRAL_ASSIGN_OR_RETURN(Flow flow, Exec(*stmt, scope));
+    if (flow != Flow::kNormal) return flow;
+  }
+  return Flow::kNormal;
+}
+
+Result<std::string> Renderer::Capture(const Body& body, const ScopePtr& parent) {
+  std::string buffer;
+  std::string* saved = out_;
+  out_ = &buffer;
+  auto scope = std::make_shared<Scope>(parent);
+  Result<Flow> result = ExecBody(body, scope);
+  out_ = saved;
+  if (!result.ok()) return result.status();
+  return buffer;
+}
+
+Result<Renderer::Flow> Renderer::Exec(const Stmt& stmt, const ScopePtr& scope) {
+  JINJA_RETURN_AT(stmt.line, Tick());
+  switch (stmt.kind) {
+    case StmtKind::kOutput:
+      CORRAL_RETURN_IF_ERROR(ExecOutput(stmt, scope));
+      return Flow::kNormal;
+    case StmtKind::kIf:
+      return ExecIf(stmt, scope);
+    case StmtKind::kFor: {
+      JINJA_TRY_AT(stmt.line, Value iterable, Eval(*stmt.value, scope));
+      JINJA_TRY_AT(stmt.line, std::vector<Value> items, Iterate(iterable));
+      CORRAL_RETURN_IF_ERROR(ExecFor(stmt, scope, std::move(items), 0));
+      return Flow::kNormal;
+    }
+    case StmtKind::kSet: {
+      JINJA_TRY_AT(stmt.line, Value value, Eval(*stmt.value, scope));
+      JINJA_RETURN_AT(stmt.line, Assign(*stmt.target, std::move(value), scope));
+      return Flow::kNormal;
+    }
+    case StmtKind::kSetBlock: {
+      JINJA_TRY_AT(stmt.line, std::string text, Capture(stmt.bodies[0], scope));
+      Value value = Value::String(std::move(text));
+      if (stmt.filter) {
+        JINJA_TRY_AT(stmt.line, value, EvalFilter(*stmt.filter, scope, &value));
+      }
+      JINJA_RETURN_AT(stmt.line, Assign(*stmt.target, std::move(value), scope));
+      return Flow::kNormal;
+    }
+    case StmtKind::kMacro: {
+      if (macro_scopes_.empty() || macro_scopes_.back() != scope) macro_scopes_.push_back(scope);
+      scope->Set(stmt.macro->name_id,
+                 Value::FromObject(std::make_shared<MacroObject>(stmt.macro.get(), scope)));
+      return Flow::kNormal;
+    }
+    case StmtKind::kCallBlock: {
+      const Value caller = Value::FromObject(std::make_shared<MacroObject>(stmt.macro.get(), scope));
+      JINJA_TRY_AT(stmt.line, Value result, EvalCall(*stmt.value, scope, &caller));
+      AppendStr(*out_, result);
+      JINJA_RETURN_AT(stmt.line, CheckSize(out_->size()));
+      return Flow::kNormal;
+    }
+    case StmtKind::kFilterBlock: {
+      JINJA_TRY_AT(stmt.line, std::string text, Capture(stmt.bodies[0], scope));
+      const Value input = Value::String(std::move(text));
+      JINJA_TRY_AT(stmt.line, Value result, EvalFilter(*stmt.filter, scope, &input));
+      AppendStr(*out_, result);
+      JINJA_RETURN_AT(stmt.line, CheckSize(out_->size()));
+      return Flow::kNormal;
+    }
+    case StmtKind::kWith: {
+      auto inner = std::make_shared<Scope>(scope);
+      for (size_t i = 0; i < stmt.with_targets.size(); ++i) {
+        JINJA_TRY_AT(stmt.line, Value value, Eval(*stmt.with_values[i], scope));
+        JINJA_RETURN_AT(stmt.line, Assign(*stmt.with_targets[i], std::move(value), inner));
+      }
+      CORRAL_ASSIGN_OR_RETURN(Flow flow, ExecBody(stmt.bodies[0], inner));
+      return flow;
+    }
+    case StmtKind::kScope: {
+      auto inner = std::make_shared<Scope>(scope);
+      CORRAL_ASSIGN_OR_RETURN(Flow flow, ExecBody(stmt.bodies[0], inner));
+      return flow;
+    }
+    case StmtKind::kBreak:
+      return Flow::kBreak;
+    case StmtKind::kContinue:
+      return Flow::kContinue;
+  }
+  return Status::Internal("unknown statement");
+}
+
+Status Renderer::ExecOutput(const Stmt& stmt, const ScopePtr& scope) {
+  for (const OutputPiece& piece : stmt.pieces) {
+    if (!piece.expr) {
+      out_->append(piece.text);
+    } else {
+      JINJA_TRY_AT(piece.expr->line, Value value, Eval(*piece.expr, scope));
+      AppendStr(*out_, value);
+    }
+  }
+  return AtLine(stmt.line, CheckSize(out_->size()));
+}
+
+Result<Renderer::Flow> Renderer::ExecIf(const Stmt& stmt, const ScopePtr& scope) {
+  for (size_t i = 0; i < stmt.exprs.size(); ++i) {
+    JINJA_TRY_AT(stmt.exprs[i]->line, Value test, Eval(*stmt.exprs[i], scope));
+    if (test.Truthy()) return ExecBody(stmt.bodies[i], scope);
+  }
+  return ExecBody(stmt.else_body, scope);
+}
+
+Status Renderer::ExecFor(const Stmt& stmt, const ScopePtr& scope, std::vector<Value> items, int depth) {
+  if (stmt.filter) {
+    // `for x in xs if cond`: jinja2 filters before the loop object sees the items, so loop.length counts
+    // only the kept ones.
+    std::vector<Value> kept;
+    for (Value& item : items) {
+      JINJA_RETURN_AT(stmt.line, Tick());
+      auto probe = std::make_shared<Scope>(scope);
+      JINJA_RETURN_AT(stmt.line, Assign(*stmt.target, item, probe));
+      JINJA_TRY_AT(stmt.filter->line, Value keep, Eval(*stmt.filter, probe));
+      if (keep.Truthy()) kept.push_back(std::move(item));
+    }
+    items = std::move(kept);
+  }
+  if (items.empty()) {
+    if (stmt.else_body.empty()) return Status::Ok();
+    auto inner = std::make_shared<Scope>(scope);
+    return ExecBody(stmt.else_body, inner).status();
+  }
+  auto shared_items = std::make_shared<std::vector<Value>>(std::move(items));
+  auto loop = std::make_shared<LoopObject>(shared_items, depth);
+  if (stmt.recursive) loop->MakeRecursive(&stmt, scope);
+  const Value loop_value = Value::FromObject(loop);
+  const int loop_id = program_.well_known.loop;
+  for (size_t i = 0; i < shared_items->size(); ++i) {
+    JINJA_RETURN_AT(stmt.line, Tick());
+    loop->set_index0(i);
+    // Each iteration starts from a fresh scope: jinja2 resets loop-local assignments every pass.
+    auto inner = std::make_shared<Scope>(scope);
+    inner->vars.reserve(4);
+    inner->Set(loop_id, loop_value);
+    JINJA_RETURN_AT(stmt.line, Assign(*stmt.target, (*shared_items)[i], inner));
+    CORRAL_ASSIGN_OR_RETURN(Flow flow, ExecBody(stmt.bodies[0], inner));
+    if (flow == Flow::kBreak) break;
+  }
+  return Status::Ok();
+}
+
+Status Renderer::Assign(const Expr& target, Value value, const ScopePtr& scope) {
+  switch (target.kind) {
+    case ExprKind::kName:
+      scope->Set(target.name_id, std::move(value));
+      return Status::Ok();
+    case ExprKind::kNSRef: {
+      const Value* ns = nullptr;
+      for (const Scope* s = scope.get(); s != nullptr && ns == nullptr; s = s->parent.get())
+        ns = s->FindLocal(target.name_id);
+      if (ns == nullptr && has_context_[target.name_id]) ns = &context_[target.name_id];
+      if (ns == nullptr || !ns->is_object() || ns->object().TypeName() != "Namespace") {
+        return Status::InvalidArgument("cannot assign attribute on non-namespace object");
+      }
+      NoteStore(*ns, value);
+      static_cast<Namespace&>(ns->object()).SetAttr(target.name, std::move(value));
+      return Status::Ok();
+    }
+    case ExprKind::kTuple: {
+      CORRAL_ASSIGN_OR_RETURN(std::vector<Value> items, Iterate(value));
+      const size_t expected = target.children.size();
+      if (items.size() > expected) {
+        return Status::InvalidArgument("too many values to unpack (expected " + std::to_string(expected) +
+                                       ")");
+      }
+      if (items.size() < expected) {
+        return Status::InvalidArgument("not enough values to unpack (expected " + std::to_string(expected) +
+                                       ", got " + std::to_string(items.size()) + ")");
+      }
+      for (size_t i = 0; i < expected; ++i)
+        CORRAL_RETURN_IF_ERROR(Assign(*target.children[i], items[i], scope));
+      return Status::Ok();
+    }
+    default:
+      return Status::InvalidArgument("cannot assign to this expression");
+  }
+}
+
+// ---- expressions ----
+
+Result<Value> Renderer::EvalName(const Expr& e, const ScopePtr& scope) {
+  for (const Scope* s = scope.get(); s != nullptr; s = s->parent.get()) {
+    if (const Value* v = s->FindLocal(e.name_id)) return *v;
+  }
+  const size_t id = static_cast<size_t>(e.name_id);
+  if (has_context_[id]) return context_[id];
+  if (!globals_[id].is_undefined()) return globals_[id];
+  return Value::Undefined("'" + e.name + "' is undefined");
+}
+
+Result<Value> Renderer::Eval(const Expr& e, const ScopePtr& scope) {
+  // Left-deep chains (a.b.c..., x|f|g..., 1+1+1...) nest the tree without nesting the parser; bound the
+  // native recursion here.
+  if (eval_depth_ >= kMaxEvalDepth) {
+    return AtLine(e.line, Status::OutOfRange("expression nested too deeply"));
+  }
+  ++eval_depth_;
+  Result<Value> result = EvalImpl(e, scope);
+  --eval_depth_;
+  return result;
+}
+
+Result<Value> Renderer::EvalImpl(const Expr& e, const ScopePtr& scope) {
+  switch (e.kind) {
+    case ExprKind::kConst:
+      return e.value;
+    case ExprKind::kName:
+      return EvalName(e, scope);
+    case ExprKind::kList:
+    case ExprKind::kTuple: {
+      std::vector<Value> items;
+      items.reserve(e.children.size());
+      for (const ExprPtr& child : e.children) {
+        CORRAL_ASSIGN_OR_RETURN(Value v, Eval(*child, scope));
+        items.push_back(std::move(v));
+      }
+      return e.kind == ExprKind::kList ? Value::List(std::move(items)) : Value::Tuple(std::move(items));
+    }
+    case ExprKind::kDict: {
+      Value dict = Value::Dict();
+      for (size_t i = 0; i + 1 < e.children.size(); i += 2) {
+        CORRAL_ASSIGN_OR_RETURN(Value key, Eval(*e.children[i], scope));
+        CORRAL_ASSIGN_OR_RETURN(Value value, Eval(*e.children[i + 1], scope));
+        JINJA_RETURN_AT(e.line, CheckHashable(key));
+        dict.dict().Set(std::move(key), std::move(value));
+      }
+      return dict;
+    }
+    case ExprKind::kGetattr: {
+      CORRAL_ASSIGN_OR_RETURN(Value obj, Eval(*e.children[0], scope));
+      JINJA_TRY_AT(e.line, Value v, GetAttr(obj, e.name));
+      return v;
+    }
+    case ExprKind::kGetitem: {
+      CORRAL_ASSIGN_OR_RETURN(Value obj, Eval(*e.children[0], scope));
+      if (e.children[1]->kind == ExprKind::kSlice) return EvalSlice(obj, *e.children[1], scope);
+      CORRAL_ASSIGN_OR_RETURN(Value key, Eval(*e.children[1], scope));
+      JINJA_TRY_AT(e.line, Value v, GetItem(obj, key));
+      return v;
+    }
+    case ExprKind::kSlice:
+      return AtLine(e.line, Status::InvalidArgument("slice outside a subscript"));
+    case ExprKind::kCall:
+      return EvalCall(e, scope, nullptr);
+    case ExprKind::kFilter:
+      return EvalFilter(e, scope, nullptr);
+    case ExprKind::kTest: {
+      CORRAL_ASSIGN_OR_RETURN(Value input, Eval(*e.children[0], scope));
+      if (e.test == nullptr) {
+        return AtLine(e.line, Status::InvalidArgument("No test named '" + e.name + "' found."));
+      }
+      CallArgs args;
+      CORRAL_RETURN_IF_ERROR(EvalArgs(e, 1, scope, args));
+      JINJA_TRY_AT(e.line, bool result, e.test(*this, input, args));
+      return Value::Bool(result);
+    }
+    case ExprKind::kNot: {
+      CORRAL_ASSIGN_OR_RETURN(Value v, Eval(*e.children[0], scope));
+      return Value::Bool(!v.Truthy());
+    }
+    case ExprKind::kNeg:
+    case ExprKind::kPos: {
+      CORRAL_ASSIGN_OR_RETURN(Value v, Eval(*e.children[0], scope));
+      JINJA_TRY_AT(e.line, Value r, e.kind == ExprKind::kNeg ? UnaryMinus(v) : UnaryPlus(v));
+      return r;
+    }
+    case ExprKind::kBinary: {
+      CORRAL_ASSIGN_OR_RETURN(Value a, Eval(*e.children[0], scope));
+      CORRAL_ASSIGN_OR_RETURN(Value b, Eval(*e.children[1], scope));
+      JINJA_TRY_AT(e.line, Value r, BinaryOperation(e.op, a, b, options_.max_output_bytes));
+      return r;
+    }
+    case ExprKind::kAnd:
+    case ExprKind::kOr: {
+      CORRAL_ASSIGN_OR_RETURN(Value a, Eval(*e.children[0], scope));
+      // Python's and/or return an operand, not a bool.
+      if (a.Truthy() == (e.kind == ExprKind::kOr)) return a;
+      return Eval(*e.children[1], scope);
+    }
+    case ExprKind::kConcat: {
+      std::string s;
+      for (const ExprPtr& child : e.children) {
+        CORRAL_ASSIGN_OR_RETURN(Value v, Eval(*child, scope));
+        AppendStr(s, v);
+        JINJA_RETURN_AT(e.line, CheckSize(s.size()));
+      }
+      return Value::String(std::move(s));
+    }
+    case ExprKind::kCompare:
+      return EvalCompare(e, scope);
+    case ExprKind::kCondExpr: {
+      CORRAL_ASSIGN_OR_RETURN(Value test, Eval(*e.children[0], scope));
+      if (test.Truthy()) return Eval(*e.children[1], scope);
+      if (e.children[2]) return Eval(*e.children[2], scope);
+      return Value::Undefined("the inline if-expression on line " + std::to_string(e.line) +
+                              " evaluated to false and no else section was defined.");
+    }
+    case ExprKind::kNSRef:
+      return AtLine(e.line, Status::InvalidArgument("namespace reference outside set"));
+  }
+  return Status::Internal("unknown expression");
+}
+
+Result<Value> Renderer::EvalCompare(const Expr& e, const ScopePtr& scope) {
+  CORRAL_ASSIGN_OR_RETURN(Value left, Eval(*e.children[0], scope));
+  for (size_t i = 0; i < e.compare_ops.size(); ++i) {
+    CORRAL_ASSIGN_OR_RETURN(Value right, Eval(*e.children[i + 1], scope));
+    bool ok = false;
+    switch (e.compare_ops[i]) {
+      case CompareOp::kEq:
+        ok = PyEquals(left, right);
+        break;
+      case CompareOp::kNe:
+        ok = !PyEquals(left, right);
+        break;
+      case CompareOp::kIn:
+      case CompareOp::kNotIn: {
+        JINJA_TRY_AT(e.line, bool found, PyContains(*this, right, left));
+        ok = found == (e.compare_ops[i] == CompareOp::kIn);
+        break;
+      }
+      default: {
+        JINJA_TRY_AT(e.line, int c, PyCompare(left, right));
+        switch (e.compare_ops[i]) {
+          case CompareOp::kLt:
+            ok = c < 0;
+            break;
+          case CompareOp::kLtEq:
+            ok = c <= 0;
+            break;
+          case CompareOp::kGt:
+            ok = c > 0;
+            break;
+          default:
+            ok = c >= 0;
+            break;
+        }
+      }
+    }
+    if (!ok) return Value::Bool(false);  // chained comparisons stop at the first false link
+    left = std::move(right);
+  }
+  return Value::Bool(true);
+}
+
+namespace {
+
+// Python's slice.indices(): clamps start/stop for a sequence of `length` with step `step`.
+void SliceIndices(int64_t length, std::optional<int64_t> start, std::optional<int64_t> stop, int64_t step,
+                  int64_t* out_start, int64_t* out_stop) {
+  const int64_t lower = step < 0 ? -1 : 0;
+  const int64_t upper = step < 0 ? length - 1 : length;
+  auto clamp = [&](std::optional<int64_t> v, int64_t dflt) {
+    if (!v) return dflt;
+    int64_t x = *v;
+    if (x < 0) {
+      x += length;
+      if (x < lower) x = lower;
+    } else if (x > upper) {
+      x = upper;
+    }
+    return x;
+  };
+  *out_start = clamp(start, step < 0 ? upper : lower);
+  *out_stop = clamp(stop, step < 0 ? lower : upper);
+}
+
+}  // namespace
+
+Result<Value> Renderer::EvalSlice(const Value& obj, const Expr& slice, const ScopePtr& scope) {
+  std::optional<int64_t> bounds[3];
+  for (int i = 0; i < 3; ++i) {
+    if (!slice.children[i]) continue;
+    CORRAL_ASSIGN_OR_RETURN(Value v, Eval(*slice.children[i], scope));
+    if (v.is_none()) continue;
+    if (!v.is_int() && !v.is_bool()) {
+      return AtLine(slice.line, Status::InvalidArgument(
+                                    "slice indices must be integers or None or have an __index__ method"));
+    }
+    bounds[i] = v.as_int();
+  }
+  if (obj.is_undefined()) return AtLine(slice.line, UndefinedError(obj));
+  const int64_t step = bounds[2].value_or(1);
+  if (step == 0) return AtLine(slice.line, Status::InvalidArgument("slice step cannot be zero"));
+  if (!obj.is_string() && !obj.is_sequence()) {
+    // jinja2 turns the TypeError of an unsliceable object into an Undefined.
+    return Value::Undefined(ObjectTypeRepr(obj) + " has no element slice");
+  }
+  std::vector<char32_t> cps;
+  const bool ascii = obj.is_string() && IsAscii(obj.str());
+  if (obj.is_string() && !ascii) cps = ToCodePoints(obj.str());
+  const int64_t length = obj.is_string() ? static_cast<int64_t>(ascii ? obj.str().size() : cps.size())
+                                         : static_cast<int64_t>(obj.list().items.size());
+  int64_t start = 0, stop = 0;
+  SliceIndices(length, bounds[0], bounds[1], step, &start, &stop);
+  std::vector<int64_t> picks;
+  if (step > 0) {
+    for (int64_t i = start; i < stop; i += step) picks.push_back(i);
+  } else {
+    for (int64_t i = start; i > stop; i += step) picks.push_back(i);
+  }
+  if (obj.is_string()) {
+    std::string s;
+    s.reserve(picks.size());
+    for (int64_t i : picks) {
+      if (ascii) {
+        s.push_back(obj.str()[static_cast<size_t>(i)]);
+      } else {
+        AppendUtf8(s, cps[static_cast<size_t>(i)]);
+      }
+    }
+    return obj.is_markup() ? Value::Markup(std::move(s)) : Value::String(std::move(s));
+  }
+  std::vector<Value> items;
+  items.reserve(picks.size());
+  for (int64_t i : picks) items.push_back(obj.list().items[static_cast<size_t>(i)]);
+  return obj.is_tuple() ? Value::Tuple(std::move(items)) : Value::List(std::move(items));
+}
+
+Status Renderer::EvalArgs(const Expr& e, size_t first_arg, const ScopePtr& scope, CallArgs& args) {
+  args.positional.reserve(e.children.size() - std::min(first_arg, e.children.size()));
+  for (size_t i = first_arg; i < e.children.size(); ++i) {
+    CORRAL_ASSIGN_OR_RETURN(Value v, Eval(*e.children[i], scope));
+    args.positional.push_back(std::move(v));
+  }
+  if (e.dyn_args) {
+    CORRAL_ASSIGN_OR_RETURN(Value extra, Eval(*e.dyn_args, scope));
+    JINJA_TRY_AT(e.line, std::vector<Value> items, Iterate(extra));
+    for (Value& v : items) args.positional.push_back(std::move(v));
+  }
+  for (const auto& [name, expr] : e.keywords) {
+    CORRAL_ASSIGN_OR_RETURN(Value v, Eval(*expr, scope));
+    args.keywords.emplace_back(name, std::move(v));
+  }
+  if (e.dyn_kwargs) {
+    CORRAL_ASSIGN_OR_RETURN(Value extra, Eval(*e.dyn_kwargs, scope));
+    if (!extra.is_dict()) {
+      return AtLine(e.line, Status::InvalidArgument("argument after ** must be a mapping, not " +
+                                                    std::string(PyTypeName(extra))));
+    }
+    for (const auto& [k, v] : extra.dict().items) {
+      if (!k.is_string()) return AtLine(e.line, Status::InvalidArgument("keywords must be strings"));
+      args.keywords.emplace_back(k.str(), v);
+    }
+  }
+  return Status::Ok();
+}
+
+Result<Value> Renderer::EvalCall(const Expr& e, const ScopePtr& scope, const Value* caller) {
+  const Expr& callee = *e.children[0];
+  CallArgs args;
+  if (callee.kind == ExprKind::kGetattr) {
+    // obj.method(...): call str/list/dict methods directly instead of building a bound method first.
+    CORRAL_ASSIGN_OR_RETURN(Value obj, Eval(*callee.children[0], scope));
+    if (obj.is_undefined()) return AtLine(e.line, UndefinedError(obj));
+    if (HasBuiltinMethod(obj, callee.name)) {
+      CORRAL_RETURN_IF_ERROR(EvalArgs(e, 1, scope, args));
+      if (caller != nullptr) args.keywords.emplace_back("caller", *caller);
+      JINJA_TRY_AT(e.line, Value r, CallBuiltinMethod(*this, obj, callee.name, args));
+      return r;
+    }
+    if (obj.is_object() && obj.object().HasMethod(callee.name)) {
+      CORRAL_RETURN_IF_ERROR(EvalArgs(e, 1, scope, args));
+      if (caller != nullptr) args.keywords.emplace_back("caller", *caller);
+      JINJA_TRY_AT(e.line, Value r, obj.object().CallMethod(*this, callee.name, args));
+      return r;
+    }
+    JINJA_TRY_AT(e.line, Value fn, GetAttr(obj, callee.name));
+    CORRAL_RETURN_IF_ERROR(EvalArgs(e, 1, scope, args));
+    if (caller != nullptr) args.keywords.emplace_back("caller", *caller);
+    JINJA_TRY_AT(e.line, Value r, CallValue(fn, args));
+    return r;
+  }
+  CORRAL_ASSIGN_OR_RETURN(Value fn, Eval(callee, scope));
+  CORRAL_RETURN_IF_ERROR(EvalArgs(e, 1, scope, args));
+  if (caller != nullptr) args.keywords.emplace_back("caller", *caller);
+  JINJA_TRY_AT(e.line, Value r, CallValue(fn, args));
+  return r;
+}
+
+Result<Value> Renderer::EvalFilter(const Expr& e, const ScopePtr& scope, const Value* block_input) {
+  Value input;
+  if (e.children[0]) {
+    // A chain inside {% filter %} / {% set %} bottoms out at the block's captured text.
+    if (block_input != nullptr && e.children[0]->kind == ExprKind::kFilter) {
+      CORRAL_ASSIGN_OR_RETURN(input, EvalFilter(*e.children[0], scope, block_input));
+    } else {
+      CORRAL_ASSIGN_OR_RETURN(input, Eval(*e.children[0], scope));
+    }
+  } else if (block_input != nullptr) {
+    input = *block_input;
+  }
+  if (e.filter == nullptr)
+    return AtLine(e.line, Status::InvalidArgument("No filter named '" + e.name + "'."));
+  CallArgs args;
+  CORRAL_RETURN_IF_ERROR(EvalArgs(e, 1, scope, args));
+  JINJA_TRY_AT(e.line, Value r, e.filter(*this, input, args));
+  return r;
+}
+
+// ---- runtime services ----
+
+Result<Value> Renderer::GetAttr(const Value& obj, std::string_view name) {
+  switch (obj.kind()) {
+    case Kind::kUndefined:
+      return UndefinedError(obj);
+    case Kind::kObject:
+      return obj.object().GetAttr(obj, name);
+    case Kind::kDict:
+      if (HasBuiltinMethod(obj, name)) break;
+      if (const Value* v = obj.dict().Find(name)) return *v;
+      return Value::Undefined("'dict object' has no attribute '" + std::string(name) + "'");
+    default:
+      break;
+  }
+  if (HasBuiltinMethod(obj, name))
+    return Value::FromObject(std::make_shared<BoundMethod>(obj, std::string(name)));
+  return Value::Undefined("'" + ObjectTypeRepr(obj) + "' has no attribute '" + std::string(name) + "'");
+}
+
+Result<Value> Renderer::GetItem(const Value& obj, const Value& key) {
+  switch (obj.kind()) {
+    case Kind::kUndefined:
+      return UndefinedError(obj);
+    case Kind::kDict: {
+      if (CheckHashable(key).ok()) {
+        if (const Value* v = obj.dict().Find(key)) return *v;
+      }
+      break;
+    }
+    case Kind::kList:
+    case Kind::kString: {
+      if (!key.is_int() && !key.is_bool()) break;
+      const int64_t length = obj.is_string() ? static_cast<int64_t>(obj.StringLength())
+                                             : static_cast<int64_t>(obj.list().items.size());
+      int64_t i = key.as_int();
+      if (i < 0) i += length;
+      if (i < 0 || i >= length) {
+        return Value::Undefined(ObjectTypeRepr(obj) + " has no element " + PyRepr(key));
+      }
+      if (obj.is_sequence()) return obj.list().items[static_cast<size_t>(i)];
+      const std::string& s = obj.str();
+      const size_t begin = obj.StringLength() == s.size() ? static_cast<size_t>(i)
+                                                          : ByteOffsetOfCodePoint(s, static_cast<size_t>(i));
+      size_t end = begin;
+      NextCodePoint(s, end);
+      return Value::String(s.substr(begin, end - begin));
+    }
+    case Kind::kObject:
+      if (key.is_string()) return obj.object().GetAttr(obj, key.str());
+      break;
+    default:
+      break;
+  }
+  // jinja2's sandbox falls back to the attribute of the same name (d['items'] is the items method).
+  if (key.is_string() && HasBuiltinMethod(obj, key.str())) {
+    return Value::FromObject(std::make_shared<BoundMethod>(obj, key.str()));
+  }
+  if (key.is_string()) {
+    return Value::Undefined("'" + ObjectTypeRepr(obj) + "' has no attribute '" + key.str() + "'");
+  }
+  return Value::Undefined(ObjectTypeRepr(obj) + " has no element " + PyRepr(key));
+}
+
+Result<std::vector<Value>> Renderer::Iterate(const Value& v) {
+  switch (v.kind()) {
+    case Kind::kUndefined:
+      return std::vector<Value>{};
+    case Kind::kList:
+      return v.list().items;
+    case Kind::kDict: {
+      std::vector<Value> keys;
+      keys.reserve(v.dict().items.size());
+      for (const auto& [k, item] : v.dict().items) keys.push_back(k);
+      return keys;
+    }
+    case Kind::kString: {
+      std::vector<Value> chars;
+      const std::string& s = v.str();
+      chars.reserve(s.size());
+      for (size_t pos = 0; pos < s.size();) {
+        const size_t start = pos;
+        NextCodePoint(s, pos);
+        chars.push_back(Value::String(s.substr(start, pos - start)));
+      }
+      return chars;
+    }
+    case Kind::kIterator: {
+      IteratorData& it = v.iterator();
+      std::vector<Value> rest(it.items.begin() + static_cast<std::ptrdiff_t>(it.next), it.items.end());
+      it.next = it.items.size();
+      return rest;
+    }
+    default:
+      return Status::InvalidArgument("'" + std::string(PyTypeName(v)) + "' object is not iterable");
+  }
+}
+
+Result<Value> Renderer::CallValue(const Value& callee, CallArgs& args) {
+  if (callee.is_undefined()) return UndefinedError(callee);
+  if (callee.is_object() && callee.object().IsCallable()) return callee.object().Call(*this, args);
+  return Status::InvalidArgument("'" + std::string(PyTypeName(callee)) + "' object is not callable");
+}
+
+Result<Value> Renderer::CallFilterByName(std::string_view name, const Value& input, CallArgs& args) {
+  FilterFn fn = LookupFilter(name);
+  if (fn == nullptr) return Status::InvalidArgument("No filter named '" + std::string(name) + "'.");
+  return fn(*this, input, args);
+}
+
+Result<bool> Renderer::CallTestByName(std::string_view name, const Value& input, CallArgs& args) {
+  TestFn fn = LookupTest(name);
+  if (fn == nullptr) return Status::InvalidArgument("No test named '" + std::string(name) + "' found.");
+  return fn(*this, input, args);
+}
+
+Result<Value> Renderer::InvokeMacro(const MacroDef& def, const ScopePtr& closure, CallArgs& args) {
+  CORRAL_RETURN_IF_ERROR(Tick());
+  if (call_depth_ >= options_.max_call_depth) {
+    return Status::OutOfRange("macro calls nested deeper than " + std::to_string(options_.max_call_depth) +
+                              " (endless recursion?)");
+  }
+  auto scope = std::make_shared<Scope>(closure);
+  const size_t argc = def.param_ids.size();
+  const size_t first_default = argc - def.defaults.size();
+  // jinja2's Macro.__call__: positional first, then keywords by parameter name, then defaults.
+  std::vector<bool> bound(argc, false);
+  for (size_t i = 0; i < argc && i < args.positional.size(); ++i) {
+    scope->Set(def.param_ids[i], args.positional[i]);
+    bound[i] = true;
+  }
+  for (size_t i = args.positional.size(); i < argc; ++i) {
+    Value v;
+    if (args.TakeKeyword(def.param_names[i], &v)) {
+      scope->Set(def.param_ids[i], std::move(v));
+      bound[i] = true;
+    }
+  }
+  bool caller_is_param = false;
+  for (const std::string& name : def.param_names) caller_is_param |= name == "caller";
+  if (def.uses_caller && !caller_is_param) {
+    Value caller;
+    if (!args.TakeKeyword("caller", &caller)) caller = Value::Undefined("No caller defined");
+    scope->Set(program_.well_known.caller, std::move(caller));
+  }
+  if (def.catch_kwargs) {
+    Value kwargs = Value::Dict();
+    for (auto& [k, v] : args.keywords) kwargs.dict().Set(Value::String(k), std::move(v));
+    scope->Set(program_.well_known.kwargs, std::move(kwargs));
+  } else if (!args.keywords.empty()) {
+    if (args.keywords.front().first == "caller") {
+      return Status::InvalidArgument("macro '" + def.name +
+                                     "' was invoked with two values for the special caller argument. This is "
+                                     "most likely a bug.");
+    }
+    return Status::InvalidArgument("macro '" + def.name + "' takes no keyword argument '" +
+                                   args.keywords.front().first + "'");
+  }
+  if (def.catch_varargs) {
+    std::vector<Value> extra;
+    for (size_t i = argc; i < args.positional.size(); ++i) extra.push_back(args.positional[i]);
+    scope->Set(program_.well_known.varargs, Value::Tuple(std::move(extra)));
+  } else if (args.positional.size() > argc) {
+    return Status::InvalidArgument("macro '" + def.name + "' takes not more than " + std::to_string(argc) +
+                                   " argument(s)");
+  }
+  ++call_depth_;
+  for (size_t i = 0; i < argc; ++i) {
+    if (bound[i]) continue;
+    if (i >= first_default) {
+      Result<Value> v = Eval(*def.defaults[i - first_default], scope);
+      if (!v.ok()) {
+        --call_depth_;
+        return v.status();
+      }
+      scope->Set(def.param_ids[i], std::move(v).value());
+    } else {
+      scope->Set(def.param_ids[i],
+                 Value::Undefined("parameter '" + def.param_names[i] + "' was not provided"));
+    }
+  }
+  std::string buffer;
+  std::string* saved = out_;
+  out_ = &buffer;
+  Result<Flow> result = ExecBody(def.body, scope);
+  out_ = saved;
+  --call_depth_;
+  if (!result.ok()) return result.status();
+  return Value::String(std::move(buffer));
+}
+
+Result<Value> Renderer::RenderLoop(const Stmt& stmt, const ScopePtr& scope, std::vector<Value> items,
+                                   int depth) {
+  if (call_depth_ >= options_.max_call_depth) {
+    return Status::OutOfRange("recursive loop nested deeper than " + std::to_string(options_.max_call_depth));
+  }
+  std::string buffer;
+  std::string* saved = out_;
+  out_ = &buffer;
+  ++call_depth_;
+  Status status = ExecFor(stmt, scope, std::move(items), depth);
+  --call_depth_;
+  out_ = saved;
+  if (!status.ok()) return status;
+  return Value::String(std::move(buffer));
+}
+
+// ---- objects ----
+
+std::string MacroObject::Repr() const {
+  return def_->name == "caller" && def_->name_id < 0 ? "<Macro 'caller'>" : "<Macro '" + def_->name + "'>";
+}
+
+Result<Value> MacroObject::Call(Renderer& renderer, CallArgs& args) {
+  const ScopePtr closure = closure_.lock();
+  if (!closure)
+    return Status::InvalidArgument("macro '" + def_->name + "' outlived the scope that defined it");
+  return renderer.InvokeMacro(*def_, closure, args);
+}
+
+Value MacroObject::GetAttr(const Value& self, std::string_view name) const {
+  if (name == "name") return Value::String(def_->name);
+  if (name == "arguments") {
+    std::vector<Value> names;
+    for (const std::string& n : def_->param_names) names.push_back(Value::String(n));
+    return Value::Tuple(std::move(names));
+  }
+  if (name == "catch_kwargs") return Value::Bool(def_->catch_kwargs);
+  if (name == "catch_varargs") return Value::Bool(def_->catch_varargs);
+  if (name == "caller") return Value::Bool(def_->uses_caller);
+  return Object::GetAttr(self, name);
+}
+
+void LoopObject::VisitChildren(const std::function<void(const Value&)>& visit) const {
+  for (const Value& item : *items_) visit(item);
+}
+
+std::string LoopObject::Repr() const {
+  return "<LoopContext " + std::to_string(index0_ + 1) + "/" + std::to_string(items_->size()) + ">";
+}
+
+Value LoopObject::GetAttr(const Value& self, std::string_view name) const {
+  const int64_t index0 = static_cast<int64_t>(index0_);
+  const int64_t length = static_cast<int64_t>(items_->size());
+  if (name == "index") return Value::Int(index0 + 1);
+  if (name == "index0") return Value::Int(index0);
+  if (name == "revindex") return Value::Int(length - index0);
+  if (name == "revindex0") return Value::Int(length - index0 - 1);
+  if (name == "first") return Value::Bool(index0 == 0);
+  if (name == "last") return Value::Bool(index0 + 1 == length);
+  if (name == "length") return Value::Int(length);
+  if (name == "depth") return Value::Int(depth0_ + 1);
+  if (name == "depth0") return Value::Int(depth0_);
+  if (name == "previtem") {
+    if (index0 == 0) return Value::Undefined("there is no previous item");
+    return (*items_)[index0_ - 1];
+  }
+  if (name == "nextitem") {
+    if (index0 + 1 >= length) return Value::Undefined("there is no next item");
+    return (*items_)[index0_ + 1];
+  }
+  if (HasMethod(name)) return Value::FromObject(std::make_shared<BoundMethod>(self, std::string(name)));
+  return Object::GetAttr(self, name);
+}
+
+Result<Value> LoopObject::CallMethod(Renderer& /*renderer*/, std::string_view name, CallArgs& args) {
+  if (name == "cycle") {
+    if (args.positional.empty()) return Status::InvalidArgument("no items for cycling given");
+    return args.positional[index0_ % args.positional.size()];
+  }
+  // changed(*values): true when called with different values than last time (and the first time).
+  Value current = Value::Tuple(args.positional);
+  if (changed_called_ && PyEquals(current, last_changed_)) return Value::Bool(false);
+  changed_called_ = true;
+  last_changed_ = std::move(current);
+  return Value::Bool(true);
+}
+
+Result<Value> LoopObject::Call(Renderer& renderer, CallArgs& args) {
+  if (recursive_stmt_ == nullptr) {
+    return Status::InvalidArgument("The loop must have the 'recursive' marker to be called recursively.");
+  }
+  if (args.positional.size() != 1) return Status::InvalidArgument("loop() takes exactly one argument");
+  CORRAL_ASSIGN_OR_RETURN(std::vector<Value> items, renderer.Iterate(args.positional[0]));
+  const ScopePtr scope = recursive_scope_.lock();
+  if (!scope) return Status::InvalidArgument("the recursive loop has ended");
+  return renderer.RenderLoop(*recursive_stmt_, scope, std::move(items), depth0_ + 1);
+}
+
+}  // namespace corral::jinja
