@@ -79,8 +79,8 @@ void FloatTile(int64_t n, const void* w, size_t w_stride, int n_rows, const void
   }
   float result[R][C];
 #if defined(__AVX512F__)
-  // Two accumulators per pair when the tile is small, so at least 4-8 FMA chains are in flight.
-  constexpr int kSplit = R * C >= 8 ? 1 : 2;
+  // Several accumulators per pair when the tile is small, so at least 4 FMA chains are in flight.
+  constexpr int kSplit = R * C >= 4 ? 1 : (R * C >= 2 ? 2 : 4);
   __m512 acc[kSplit][R][C];
   for (int s = 0; s < kSplit; ++s) {
     for (int r = 0; r < R; ++r) {
@@ -89,7 +89,7 @@ void FloatTile(int64_t n, const void* w, size_t w_stride, int n_rows, const void
   }
   int64_t i = 0;
   for (; i + 16 * kSplit <= n; i += 16 * kSplit) {
-#pragma GCC unroll 2
+#pragma GCC unroll 4
     for (int s = 0; s < kSplit; ++s) {
       __m512 av[C];
 #pragma GCC unroll 4
@@ -120,7 +120,7 @@ void FloatTile(int64_t n, const void* w, size_t w_stride, int n_rows, const void
     }
   }
 #else
-  constexpr int kSplit = R * C >= 4 ? 1 : 2;
+  constexpr int kSplit = R * C >= 4 ? 1 : (R * C >= 2 ? 2 : 4);
   __m256 acc[kSplit][R][C];
   for (int s = 0; s < kSplit; ++s) {
     for (int r = 0; r < R; ++r) {
@@ -129,7 +129,7 @@ void FloatTile(int64_t n, const void* w, size_t w_stride, int n_rows, const void
   }
   int64_t i = 0;
   for (; i + 8 * kSplit <= n; i += 8 * kSplit) {
-#pragma GCC unroll 2
+#pragma GCC unroll 4
     for (int s = 0; s < kSplit; ++s) {
       __m256 av[C];
 #pragma GCC unroll 4

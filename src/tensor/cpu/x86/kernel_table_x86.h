@@ -9,10 +9,14 @@
 namespace corral::cpu::x86 {
 namespace {
 
-// Weight rows per tile for 1..4 activation columns. Each (row, column) pair holds an int32 and an f32
-// accumulator in registers: AVX-512's 32 vector registers fit 8 pairs beside the decoded weights and
-// activations, AVX2's 16 fit 4.
-constexpr int kRows1 = 4;
+// Weight rows per tile for 1..4 activation columns. With several activation columns, each (row, column)
+// pair holds an int32 and an f32 accumulator in registers: AVX-512's 32 vector registers fit 8 pairs beside
+// the decoded weights and activations, AVX2's 16 fit 4. With one column (decode), a tile is one row: the
+// weights then stream through memory as one sequential read per thread, and on Zen 4 that ran twice as
+// fast as 2 or 4 rows side by side (Q4_K 17 vs 8.5/11.6 GB/s, Q6_K 22 vs 9/9 GB/s, Q8_0 24 vs 12/16 GB/s,
+// one thread, best of 60 passes over 9-18 MB matrices; see bench/README.md). The activation row those
+// rows would have shared sits in L1 anyway.
+constexpr int kRows1 = 1;
 constexpr int kRows2 = kAvx512 ? 4 : 2;
 constexpr int kRows3 = kAvx512 ? 2 : 1;
 constexpr int kRows4 = kAvx512 ? 2 : 1;
