@@ -124,3 +124,65 @@ TEST_F(TestModelParity, LlamaCppRunsItLikeMkggufsModel) {
 
 }  // namespace
 }  // namespace corral
+
+namespace corral {
+namespace {
+
+// corral's quantizer over a whole model equals llama-quantize --pure of the same weights: corral-testmodel
+// writes the model in f32 and in each quantized type; llama.cpp's quantize turns the f32 file into the
+// same type; every tensor's bytes must agree. (Norms stay f32 in both.)
+struct QuantCase {
+  const char* corral_type;  // --dtype of corral-testmodel
+  const char* llama_ftype;  // TYPE of llama-quantize; with --pure every matrix gets the ftype's base type
+};
+
+class QuantizedTestModelParity : public TestModelParity, public ::testing::WithParamInterface<QuantCase> {};
+
+TEST_P(QuantizedTestModelParity, TensorsEqualLlamaQuantizePure) {
+  const std::string type = GetParam().corral_type;
+  // The 32k SentencePiece vocab keeps token_embd (quantized too) small: the test is about the matrices.
+  const std::string vocab =
+      (corral::testing::TestDataDir() / "models" / "ggml-vocab-llama-spm.gguf").string();
+  const std::vector<std::string> shape = {"--vocab", vocab,     "--dim",  "256",        "--layers",
+                                          "1",       "--heads", "4",      "--kv-heads", "2",
+                                          "--ffn",   "512",     "--seed", "11"};
+  const fs::path f32 = dir_ / "f32.gguf";
+  const fs::path theirs = dir_ / ("llama-" + type + ".gguf");
+  const fs::path ours = dir_ / ("corral-" + type + ".gguf");
+  auto run = [&](const std::vector<std::string>& args) {
+    const ProcessResult r = RunProcess(args);
+    EXPECT_EQ(r.exit_code, 0) << args[0] << ": " << r.err;
+    return r.exit_code == 0;
+  };
+  std::vector<std::string> make_f32 = {CORRAL_TESTMODEL_EXE, "--dtype", "f32", "--out", f32.string()};
+  make_f32.insert(make_f32.end(), shape.begin(), shape.end());
+  std::vector<std::string> make_ours = {CORRAL_TESTMODEL_EXE, "--dtype", type, "--out", ours.string()};
+  make_ours.insert(make_ours.end(), shape.begin(), shape.end());
+  ASSERT_TRUE(run(make_f32));
+  ASSERT_TRUE(run(make_ours));
+  ASSERT_TRUE(run({(PeerDir() / "quantize").string(), "--quiet", "--pure", f32.string(), theirs.string(),
+                   GetParam().llama_ftype}));
+
+  Result<gguf::File> a = gguf::File::Open(theirs.string());
+  Result<gguf::File> b = gguf::File::Open(ours.string());
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  int quantized = 0;
+  for (const gguf::TensorInfo& x : a->tensors()) {
+    const gguf::TensorInfo* y = b->FindTensor(x.name);
+    ASSERT_NE(y, nullptr) << x.name;
+    EXPECT_EQ(x.type, y->type) << x.name;
+    EXPECT_TRUE(std::ranges::equal(x.data, y->data)) << x.name << " differs from llama-quantize's";
+    if (x.type != DType::kF32) ++quantized;
+  }
+  EXPECT_GE(quantized, 9) << "token_embd, output and 7 matrices per layer";
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, QuantizedTestModelParity,
+                         ::testing::Values(QuantCase{"q8_0", "Q8_0"}, QuantCase{"q4_0", "Q4_0"},
+                                           QuantCase{"q5_1", "Q5_1"}, QuantCase{"q4_K", "Q4_K_S"},
+                                           QuantCase{"q6_K", "Q6_K"}, QuantCase{"q3_K", "Q3_K_S"}),
+                         [](const auto& info) { return std::string(info.param.corral_type); });
+
+}  // namespace
+}  // namespace corral

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/fp16.h"
+#include "tensor/quant/quant.h"
 #include "weight_rng.h"
 
 namespace corral::testmodel {
@@ -24,6 +25,52 @@ std::vector<uint8_t> ToBytes(const std::vector<float>& values, DType type) {
   return out;
 }
 
+// Rows of ne0 elements quantized as llama-quantize --pure would (ggml_quantize_chunk, no imatrix).
+Result<std::vector<uint8_t>> Quantize(const std::vector<float>& values, DType type, int64_t ne0,
+                                      int64_t ne1) {
+  std::vector<uint8_t> out(RowBytes(type, ne0) * static_cast<size_t>(ne1));
+  CORRAL_RETURN_IF_ERROR(quant::QuantizeTensor(type, values.data(), out.data(), ne1, ne0, nullptr));
+  return out;
+}
+
+// llama_ftype of a file whose matrices are all `type` (the _S variant for K-quants: no mixture).
+uint32_t FileType(DType type) {
+  switch (type) {
+    case DType::kF32:
+      return 0;
+    case DType::kF16:
+      return 1;
+    case DType::kQ4_0:
+      return 2;
+    case DType::kQ4_1:
+      return 3;
+    case DType::kQ8_0:
+      return 7;
+    case DType::kQ5_0:
+      return 8;
+    case DType::kQ5_1:
+      return 9;
+    case DType::kQ2_K:
+      return 10;
+    case DType::kQ3_K:
+      return 11;
+    case DType::kQ4_K:
+      return 14;
+    case DType::kQ5_K:
+      return 16;
+    case DType::kQ6_K:
+      return 18;
+    case DType::kIQ4_NL:
+      return 25;
+    case DType::kIQ4_XS:
+      return 30;
+    case DType::kBF16:
+      return 32;
+    default:
+      return 1024;  // LLAMA_FTYPE_GUESSED
+  }
+}
+
 class ModelBuilder {
  public:
   ModelBuilder(const LlamaModelSpec& spec, gguf::Writer* out) : spec_(spec), out_(out) {}
@@ -32,7 +79,11 @@ class ModelBuilder {
   Status Matrix(const std::string& name, int64_t ne0, int64_t ne1, double std_dev) {
     std::vector<float> values(static_cast<size_t>(ne0 * ne1));
     WeightRng(spec_.seed, name).Fill(values, std_dev);
-    return out_->AddTensor(name, spec_.dtype, gguf::MakeShape({ne0, ne1}), ToBytes(values, spec_.dtype));
+    if (spec_.dtype == DType::kF32 || spec_.dtype == DType::kF16) {
+      return out_->AddTensor(name, spec_.dtype, gguf::MakeShape({ne0, ne1}), ToBytes(values, spec_.dtype));
+    }
+    CORRAL_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, Quantize(values, spec_.dtype, ne0, ne1));
+    return out_->AddTensor(name, spec_.dtype, gguf::MakeShape({ne0, ne1}), std::move(bytes));
   }
 
   // An f32 vector (norm weights) of N(mean, std^2) entries.
@@ -61,8 +112,12 @@ Status CheckSpec(const LlamaModelSpec& s) {
   if (s.dim % s.heads != 0 || (s.dim / s.heads) % 2 != 0) {
     return Status::InvalidArgument("dim / heads must be an even integer");
   }
-  if (s.dtype != DType::kF32 && s.dtype != DType::kF16)
-    return Status::InvalidArgument("dtype must be f32 or f16");
+  if (s.dtype != DType::kF32 && s.dtype != DType::kF16 && !quant::CanQuantize(s.dtype))
+    return Status::InvalidArgument("corral cannot quantize to " + std::string(DTypeName(s.dtype)));
+  if (s.dim % Traits(s.dtype).block_size != 0 || s.ffn % Traits(s.dtype).block_size != 0) {
+    return Status::InvalidArgument("dim and ffn must be multiples of " + std::string(DTypeName(s.dtype)) +
+                                   "'s block size " + std::to_string(Traits(s.dtype).block_size));
+  }
   return Status::Ok();
 }
 
@@ -92,7 +147,7 @@ Status BuildLlamaModel(const gguf::File& vocab, const std::string& vocab_label, 
                 "random weights (corral-testmodel seed=%s logit-std=%g norm-std=%g) with the %s tokenizer",
                 seed.c_str(), spec.logit_std, spec.norm_std, vocab_label.c_str());
   out->SetString("general.description", description);
-  out->SetU32("general.file_type", spec.dtype == DType::kF32 ? 0 : 1);  // llama_ftype ALL_F32 / MOSTLY_F16
+  out->SetU32("general.file_type", FileType(spec.dtype));
   out->SetU32("llama.vocab_size", static_cast<uint32_t>(n_vocab));
   out->SetU32("llama.context_length", static_cast<uint32_t>(spec.ctx));
   out->SetU32("llama.embedding_length", static_cast<uint32_t>(dim));

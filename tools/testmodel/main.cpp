@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "gguf/file.h"
 #include "gguf/writer.h"
@@ -39,18 +40,19 @@ int main(int argc, char** argv) {
   app.add_option("--rope-base", spec.rope_base, "RoPE frequency base")->capture_default_str();
   app.add_option("--rms-eps", spec.rms_eps, "RMSNorm epsilon")->capture_default_str();
   app.add_flag("--tied", spec.tied, "tie output to token_embd (no output.weight)");
-  app.add_option("--dtype", dtype, "f32 | f16 for the 2-D weights")->capture_default_str();
+  app.add_option("--dtype", dtype,
+                 "type of the 2-D weights: f32, f16 (as mkgguf.mjs), or any type corral quantizes to "
+                 "(q8_0, q4_0, q4_K, q6_K, ...: every matrix in that type, like llama-quantize --pure)")
+      ->capture_default_str();
   app.add_option("--seed", spec.seed, "uint32 seed")->capture_default_str();
   app.add_option("--logit-std", spec.logit_std, "target std of the logits")->capture_default_str();
   app.add_option("--norm-std", spec.norm_std, "spread of RMSNorm weights around 1")->capture_default_str();
   app.add_option("--name", spec.name, "general.name");
   CLI11_PARSE(app, argc, argv);
 
-  if (dtype == "f32") {
-    spec.dtype = corral::DType::kF32;
-  } else if (dtype != "f16") {
-    return Fail(corral::Status::InvalidArgument("--dtype must be f32 or f16, not " + dtype));
-  }
+  std::optional<corral::DType> type = corral::DTypeFromName(dtype);
+  if (!type) return Fail(corral::Status::InvalidArgument("--dtype: unknown type " + dtype));
+  spec.dtype = *type;
   corral::Result<corral::gguf::File> vocab = corral::gguf::File::Open(vocab_path);
   if (!vocab.ok()) return Fail(vocab.status());
   // "ggml-vocab-llama-bpe.gguf" -> "llama-bpe" for general.name.
