@@ -55,7 +55,7 @@ class BuiltinFunction final : public Object {
  public:
   BuiltinFunction(std::string_view name, GlobalFn fn) : name_(name), fn_(fn) {}
   std::string_view TypeName() const override { return "builtin_function_or_method"; }
-  std::string Repr() const override { return "<built-in function " + std::string(name_) + ">"; }
+  std::string Repr() const override { return std::string("<built-in function ").append(name_) + ">"; }
   bool IsCallable() const override { return true; }
   Result<Value> Call(Renderer& renderer, CallArgs& args) override { return fn_(renderer, args); }
 
@@ -66,7 +66,7 @@ class BuiltinFunction final : public Object {
 
 Result<int64_t> IndexArg(const Value& v) {
   if (v.is_int() || v.is_bool()) return v.as_int();
-  return Status::InvalidArgument("'" + std::string(PyTypeName(v)) +
+  return Status::InvalidArgument(std::string("'").append(PyTypeName(v)) +
                                  "' object cannot be interpreted as an integer");
 }
 
@@ -75,7 +75,8 @@ Result<Value> Range(Renderer& /*renderer*/, CallArgs& args) {
   if (!args.keywords.empty()) return Status::InvalidArgument("range() takes no keyword arguments");
   const size_t n = args.positional.size();
   if (n < 1 || n > 3)
-    return Status::InvalidArgument("range expected at most 3 arguments, got " + std::to_string(n));
+    return Status::InvalidArgument(
+        std::string("range expected at most 3 arguments, got ").append(std::to_string(n)));
   int64_t start = 0, stop = 0, step = 1;
   if (n == 1) {
     CORRAL_ASSIGN_OR_RETURN(stop, IndexArg(args.positional[0]));
@@ -113,8 +114,9 @@ Status UpdateDictFrom(Renderer& renderer, DictData& target, const Value& source)
   for (const Value& pair : pairs) {
     CORRAL_ASSIGN_OR_RETURN(std::vector<Value> kv, renderer.Iterate(pair));
     if (kv.size() != 2) {
-      return Status::InvalidArgument("dictionary update sequence element #" + std::to_string(index) +
-                                     " has length " + std::to_string(kv.size()) + "; 2 is required");
+      return Status::InvalidArgument(
+          std::string("dictionary update sequence element #").append(std::to_string(index)) + " has length " +
+          std::to_string(kv.size()) + "; 2 is required");
     }
     target.Set(kv[0], kv[1]);
     ++index;
@@ -150,8 +152,8 @@ Result<Value> StrftimeNow(Renderer& renderer, CallArgs& args) {
   CORRAL_ASSIGN_OR_RETURN(std::vector<Value> bound,
                           BindArgs("strftime_now", args, {{"format", std::nullopt}}));
   if (!bound[0].is_string()) {
-    return Status::InvalidArgument("strftime() argument 1 must be str, not " +
-                                   std::string(PyTypeName(bound[0])));
+    return Status::InvalidArgument(
+        std::string("strftime() argument 1 must be str, not ").append(PyTypeName(bound[0])));
   }
   std::tm tm{};
   if (renderer.options().now) {

@@ -12,7 +12,7 @@ namespace corral::jinja {
 
 Status AtLine(int line, const Status& status) {
   if (status.ok() || status.message().rfind("line ", 0) == 0) return status;
-  return Status(status.code(), "line " + std::to_string(line) + ": " + status.message());
+  return Status(status.code(), std::string("line ").append(std::to_string(line)) + ": " + status.message());
 }
 
 namespace {
@@ -208,16 +208,18 @@ void Renderer::BreakCycles() {
 
 Status Renderer::Tick() {
   if (++steps_ > options_.max_steps) {
-    return Status::OutOfRange("template exceeded its work limit of " + std::to_string(options_.max_steps) +
-                              " steps (an endless or huge loop?)");
+    return Status::OutOfRange(
+        std::string("template exceeded its work limit of ").append(std::to_string(options_.max_steps)) +
+        " steps (an endless or huge loop?)");
   }
   return Status::Ok();
 }
 
 Status Renderer::CheckSize(size_t bytes) const {
   if (bytes > options_.max_output_bytes) {
-    return Status::OutOfRange("template output exceeds the limit of " +
-                              std::to_string(options_.max_output_bytes) + " bytes");
+    return Status::OutOfRange(std::string("template output exceeds the limit of ")
+                                  .append(std::to_string(options_.max_output_bytes)) +
+                              " bytes");
   }
   return Status::Ok();
 }
@@ -403,12 +405,13 @@ Status Renderer::Assign(const Expr& target, Value value, const ScopePtr& scope) 
       CORRAL_ASSIGN_OR_RETURN(std::vector<Value> items, Iterate(value));
       const size_t expected = target.children.size();
       if (items.size() > expected) {
-        return Status::InvalidArgument("too many values to unpack (expected " + std::to_string(expected) +
-                                       ")");
+        return Status::InvalidArgument(
+            std::string("too many values to unpack (expected ").append(std::to_string(expected)) + ")");
       }
       if (items.size() < expected) {
-        return Status::InvalidArgument("not enough values to unpack (expected " + std::to_string(expected) +
-                                       ", got " + std::to_string(items.size()) + ")");
+        return Status::InvalidArgument(
+            std::string("not enough values to unpack (expected ").append(std::to_string(expected)) +
+            ", got " + std::to_string(items.size()) + ")");
       }
       for (size_t i = 0; i < expected; ++i)
         CORRAL_RETURN_IF_ERROR(Assign(*target.children[i], items[i], scope));
@@ -535,8 +538,9 @@ Result<Value> Renderer::EvalImpl(const Expr& e, const ScopePtr& scope) {
       CORRAL_ASSIGN_OR_RETURN(Value test, Eval(*e.children[0], scope));
       if (test.Truthy()) return Eval(*e.children[1], scope);
       if (e.children[2]) return Eval(*e.children[2], scope);
-      return Value::Undefined("the inline if-expression on line " + std::to_string(e.line) +
-                              " evaluated to false and no else section was defined.");
+      return Value::Undefined(
+          std::string("the inline if-expression on line ").append(std::to_string(e.line)) +
+          " evaluated to false and no else section was defined.");
     }
     case ExprKind::kNSRef:
       return AtLine(e.line, Status::InvalidArgument("namespace reference outside set"));
@@ -678,8 +682,9 @@ Status Renderer::EvalArgs(const Expr& e, size_t first_arg, const ScopePtr& scope
   if (e.dyn_kwargs) {
     CORRAL_ASSIGN_OR_RETURN(Value extra, Eval(*e.dyn_kwargs, scope));
     if (!extra.is_dict()) {
-      return AtLine(e.line, Status::InvalidArgument("argument after ** must be a mapping, not " +
-                                                    std::string(PyTypeName(extra))));
+      return AtLine(e.line,
+                    Status::InvalidArgument(
+                        std::string("argument after ** must be a mapping, not ").append(PyTypeName(extra))));
     }
     for (const auto& [k, v] : extra.dict().items) {
       if (!k.is_string()) return AtLine(e.line, Status::InvalidArgument("keywords must be strings"));
@@ -752,13 +757,13 @@ Result<Value> Renderer::GetAttr(const Value& obj, std::string_view name) {
     case Kind::kDict:
       if (HasBuiltinMethod(obj, name)) break;
       if (const Value* v = obj.dict().Find(name)) return *v;
-      return Value::Undefined("'dict object' has no attribute '" + std::string(name) + "'");
+      return Value::Undefined(std::string("'dict object' has no attribute '").append(name) + "'");
     default:
       break;
   }
   if (HasBuiltinMethod(obj, name))
     return Value::FromObject(std::make_shared<BoundMethod>(obj, std::string(name)));
-  return Value::Undefined("'" + ObjectTypeRepr(obj) + "' has no attribute '" + std::string(name) + "'");
+  return Value::Undefined(NoAttributeHint(obj, name));
 }
 
 Result<Value> Renderer::GetItem(const Value& obj, const Value& key) {
@@ -800,7 +805,7 @@ Result<Value> Renderer::GetItem(const Value& obj, const Value& key) {
     return Value::FromObject(std::make_shared<BoundMethod>(obj, key.str()));
   }
   if (key.is_string()) {
-    return Value::Undefined("'" + ObjectTypeRepr(obj) + "' has no attribute '" + key.str() + "'");
+    return Value::Undefined(NoAttributeHint(obj, key.str()));
   }
   return Value::Undefined(ObjectTypeRepr(obj) + " has no element " + PyRepr(key));
 }
@@ -835,33 +840,34 @@ Result<std::vector<Value>> Renderer::Iterate(const Value& v) {
       return rest;
     }
     default:
-      return Status::InvalidArgument("'" + std::string(PyTypeName(v)) + "' object is not iterable");
+      return Status::InvalidArgument(std::string("'").append(PyTypeName(v)) + "' object is not iterable");
   }
 }
 
 Result<Value> Renderer::CallValue(const Value& callee, CallArgs& args) {
   if (callee.is_undefined()) return UndefinedError(callee);
   if (callee.is_object() && callee.object().IsCallable()) return callee.object().Call(*this, args);
-  return Status::InvalidArgument("'" + std::string(PyTypeName(callee)) + "' object is not callable");
+  return Status::InvalidArgument(std::string("'").append(PyTypeName(callee)) + "' object is not callable");
 }
 
 Result<Value> Renderer::CallFilterByName(std::string_view name, const Value& input, CallArgs& args) {
   FilterFn fn = LookupFilter(name);
-  if (fn == nullptr) return Status::InvalidArgument("No filter named '" + std::string(name) + "'.");
+  if (fn == nullptr) return Status::InvalidArgument(std::string("No filter named '").append(name) + "'.");
   return fn(*this, input, args);
 }
 
 Result<bool> Renderer::CallTestByName(std::string_view name, const Value& input, CallArgs& args) {
   TestFn fn = LookupTest(name);
-  if (fn == nullptr) return Status::InvalidArgument("No test named '" + std::string(name) + "' found.");
+  if (fn == nullptr) return Status::InvalidArgument(std::string("No test named '").append(name) + "' found.");
   return fn(*this, input, args);
 }
 
 Result<Value> Renderer::InvokeMacro(const MacroDef& def, const ScopePtr& closure, CallArgs& args) {
   CORRAL_RETURN_IF_ERROR(Tick());
   if (call_depth_ >= options_.max_call_depth) {
-    return Status::OutOfRange("macro calls nested deeper than " + std::to_string(options_.max_call_depth) +
-                              " (endless recursion?)");
+    return Status::OutOfRange(
+        std::string("macro calls nested deeper than ").append(std::to_string(options_.max_call_depth)) +
+        " (endless recursion?)");
   }
   auto scope = std::make_shared<Scope>(closure);
   const size_t argc = def.param_ids.size();
@@ -935,7 +941,8 @@ Result<Value> Renderer::InvokeMacro(const MacroDef& def, const ScopePtr& closure
 Result<Value> Renderer::RenderLoop(const Stmt& stmt, const ScopePtr& scope, std::vector<Value> items,
                                    int depth) {
   if (call_depth_ >= options_.max_call_depth) {
-    return Status::OutOfRange("recursive loop nested deeper than " + std::to_string(options_.max_call_depth));
+    return Status::OutOfRange(
+        std::string("recursive loop nested deeper than ").append(std::to_string(options_.max_call_depth)));
   }
   std::string buffer;
   std::string* saved = out_;
@@ -979,7 +986,8 @@ void LoopObject::VisitChildren(const std::function<void(const Value&)>& visit) c
 }
 
 std::string LoopObject::Repr() const {
-  return "<LoopContext " + std::to_string(index0_ + 1) + "/" + std::to_string(items_->size()) + ">";
+  return std::string("<LoopContext ").append(std::to_string(index0_ + 1)) + "/" +
+         std::to_string(items_->size()) + ">";
 }
 
 Value LoopObject::GetAttr(const Value& self, std::string_view name) const {

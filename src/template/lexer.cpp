@@ -94,7 +94,7 @@ std::string DescribeToken(const Token& token) {
 namespace {
 
 Status SyntaxError(int line, std::string message) {
-  return Status::InvalidArgument("line " + std::to_string(line) + ": " + message);
+  return Status::InvalidArgument(std::string("line ").append(std::to_string(line)) + ": " + message);
 }
 
 // jinja2 normalises \r\n and \r to \n and drops one trailing newline (keep_trailing_newline=False).

@@ -75,8 +75,8 @@ Result<Value> AffixTest(std::string_view method, const Value& self, CallArgs& ar
   }
   for (const Value& c : candidates) {
     if (!c.is_string()) {
-      return Status::InvalidArgument("tuple for " + std::string(method) + " must only contain str, not " +
-                                     std::string(PyTypeName(c)));
+      return Status::InvalidArgument(std::string("tuple for ").append(method) +
+                                     " must only contain str, not " + std::string(PyTypeName(c)));
     }
     const std::string& t = c.str();
     if (t.size() > s.size()) continue;
@@ -116,7 +116,7 @@ Result<Value> Justify(std::string_view method, const Value& self, CallArgs& args
       std::vector<Value> a,
       BindArgs(method, args, {{"width", std::nullopt}, {"fillchar", Value::String(" ")}}));
   if (!a[0].is_int() && !a[0].is_bool()) {
-    return Status::InvalidArgument("'" + std::string(PyTypeName(a[0])) +
+    return Status::InvalidArgument(std::string("'").append(PyTypeName(a[0])) +
                                    "' object cannot be interpreted as an integer");
   }
   if (!a[1].is_string() || a[1].StringLength() != 1) {
@@ -180,7 +180,7 @@ Result<Value> SplitMethod(std::string_view method, const Value& self, CallArgs& 
                           BindArgs(method, args, {{"sep", Value::None()}, {"maxsplit", Value::Int(-1)}}));
   if (!a[0].is_none()) CORRAL_RETURN_IF_ERROR(ExpectString(method, a[0], "separator"));
   if (!a[1].is_int() && !a[1].is_bool()) {
-    return Status::InvalidArgument("'" + std::string(PyTypeName(a[1])) +
+    return Status::InvalidArgument(std::string("'").append(PyTypeName(a[1])) +
                                    "' object cannot be interpreted as an integer");
   }
   if (a[0].is_string() && a[0].str().empty()) return Status::InvalidArgument("empty separator");
@@ -198,7 +198,7 @@ Result<Value> StringMethod(Renderer& renderer, const Value& self, std::string_vi
   const std::string& s = self.str();
   auto no_args = [&]() -> Status {
     if (args.positional.empty() && args.keywords.empty()) return Status::Ok();
-    return Status::InvalidArgument("str." + std::string(method) + "() takes no arguments");
+    return Status::InvalidArgument(std::string("str.").append(method) + "() takes no arguments");
   };
   if (method == "strip" || method == "lstrip" || method == "rstrip") {
     CORRAL_ASSIGN_OR_RETURN(std::vector<Value> a, BindArgs(method, args, {{"chars", Value::None()}}));
@@ -246,8 +246,9 @@ Result<Value> StringMethod(Renderer& renderer, const Value& self, std::string_vi
     std::string out;
     for (size_t i = 0; i < items.size(); ++i) {
       if (!items[i].is_string()) {
-        return Status::InvalidArgument("sequence item " + std::to_string(i) + ": expected str instance, " +
-                                       std::string(PyTypeName(items[i])) + " found");
+        return Status::InvalidArgument(std::string("sequence item ").append(std::to_string(i)) +
+                                       ": expected str instance, " + std::string(PyTypeName(items[i])) +
+                                       " found");
       }
       if (i > 0) out += s;
       out += self.is_markup() && !items[i].is_markup() ? HtmlEscape(items[i].str()) : items[i].str();
@@ -331,12 +332,12 @@ Result<Value> StringMethod(Renderer& renderer, const Value& self, std::string_vi
     return AllCodePoints(s, IsWordChar);
   }
   if (method == "islower" || method == "isupper" || method == "istitle") return CasePredicate(method, s);
-  return Status::InvalidArgument("'str' object has no attribute '" + std::string(method) + "'");
+  return Status::InvalidArgument(std::string("'str' object has no attribute '").append(method) + "'");
 }
 
 Result<int64_t> ListIndexArg(const Value& v) {
   if (v.is_int() || v.is_bool()) return v.as_int();
-  return Status::InvalidArgument("'" + std::string(PyTypeName(v)) +
+  return Status::InvalidArgument(std::string("'").append(PyTypeName(v)) +
                                  "' object cannot be interpreted as an integer");
 }
 
@@ -423,13 +424,13 @@ Result<Value> ListMethod(Renderer& renderer, const Value& self, std::string_view
     CORRAL_RETURN_IF_ERROR(error);
     return Value::None();
   }
-  return Status::InvalidArgument("'" + std::string(PyTypeName(self)) + "' object has no attribute '" +
+  return Status::InvalidArgument(std::string("'").append(PyTypeName(self)) + "' object has no attribute '" +
                                  std::string(method) + "'");
 }
 
 Result<Value> DictMethod(Renderer& renderer, const Value& self, std::string_view method, CallArgs& args) {
   DictData& dict = self.dict();
-  const std::string fn = "dict." + std::string(method);
+  const std::string fn = std::string("dict.").append(method);
   if (method == "items" || method == "keys" || method == "values") {
     if (!args.positional.empty() || !args.keywords.empty()) {
       return Status::InvalidArgument(fn + "() takes no arguments");
@@ -517,7 +518,7 @@ Result<Value> DictMethod(Renderer& renderer, const Value& self, std::string_view
     }
     return out;
   }
-  return Status::InvalidArgument("'dict' object has no attribute '" + std::string(method) + "'");
+  return Status::InvalidArgument(std::string("'dict' object has no attribute '").append(method) + "'");
 }
 
 }  // namespace
@@ -545,8 +546,8 @@ Result<Value> CallBuiltinMethod(Renderer& renderer, const Value& self, std::stri
     case Kind::kDict:
       return DictMethod(renderer, self, name, args);
     default:
-      return Status::InvalidArgument("'" + std::string(PyTypeName(self)) + "' object has no attribute '" +
-                                     std::string(name) + "'");
+      return Status::InvalidArgument(std::string("'").append(PyTypeName(self)) +
+                                     "' object has no attribute '" + std::string(name) + "'");
   }
 }
 

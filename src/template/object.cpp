@@ -17,19 +17,19 @@ bool CallArgs::TakeKeyword(std::string_view name, Value* out) {
 }
 
 std::string Object::Repr() const {
-  return "<" + std::string(TypeName()) + " object>";
+  return std::string("<").append(TypeName()) + " object>";
 }
 
 Result<Value> Object::Call(Renderer& /*renderer*/, CallArgs& /*args*/) {
-  return Status::InvalidArgument("'" + std::string(TypeName()) + "' object is not callable");
+  return Status::InvalidArgument(std::string("'").append(TypeName()) + "' object is not callable");
 }
 
 Value Object::GetAttr(const Value& self, std::string_view name) const {
-  return Value::Undefined("'" + ObjectTypeRepr(self) + "' has no attribute '" + std::string(name) + "'");
+  return Value::Undefined(NoAttributeHint(self, name));
 }
 
 Result<Value> Object::CallMethod(Renderer& /*renderer*/, std::string_view name, CallArgs& /*args*/) {
-  return Status::InvalidArgument("'" + std::string(TypeName()) + "' object has no attribute '" +
+  return Status::InvalidArgument(std::string("'").append(TypeName()) + "' object has no attribute '" +
                                  std::string(name) + "'");
 }
 

@@ -15,12 +15,12 @@ Status UndefinedError(const Value& undefined) {
 namespace {
 
 std::string TypeQuoted(const Value& v) {
-  return "'" + std::string(PyTypeName(v)) + "'";
+  return std::string("'").append(PyTypeName(v)) + "'";
 }
 
 Status UnsupportedOperands(std::string_view op, const Value& a, const Value& b) {
-  return Status::InvalidArgument("unsupported operand type(s) for " + std::string(op) + ": " + TypeQuoted(a) +
-                                 " and " + TypeQuoted(b));
+  return Status::InvalidArgument(std::string("unsupported operand type(s) for ").append(op) + ": " +
+                                 TypeQuoted(a) + " and " + TypeQuoted(b));
 }
 
 Status IntOverflow() {
@@ -75,12 +75,12 @@ Result<Value> Add(const Value& a, const Value& b, size_t max_bytes) {
     return a.is_tuple() ? Value::Tuple(std::move(items)) : Value::List(std::move(items));
   }
   if (a.is_string() && !a.is_markup()) {
-    return Status::InvalidArgument("can only concatenate str (not \"" + std::string(PyTypeName(b)) +
+    return Status::InvalidArgument(std::string("can only concatenate str (not \"").append(PyTypeName(b)) +
                                    "\") to str");
   }
   if (a.is_sequence()) {
     const std::string_view name = PyTypeName(a);
-    return Status::InvalidArgument("can only concatenate " + std::string(name) + " (not \"" +
+    return Status::InvalidArgument(std::string("can only concatenate ").append(name) + " (not \"" +
                                    std::string(PyTypeName(b)) + "\") to " + std::string(name));
   }
   return UnsupportedOperands("+", a, b);
@@ -323,8 +323,8 @@ Result<bool> PyContains(Renderer& renderer, const Value& container, const Value&
   switch (container.kind()) {
     case Kind::kString:
       if (!item.is_string()) {
-        return Status::InvalidArgument("'in <string>' requires string as left operand, not " +
-                                       std::string(PyTypeName(item)));
+        return Status::InvalidArgument(
+            std::string("'in <string>' requires string as left operand, not ").append(PyTypeName(item)));
       }
       return container.str().find(item.str()) != std::string::npos;
     case Kind::kList:

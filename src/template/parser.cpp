@@ -50,8 +50,8 @@ class Parser {
   static std::string Quote(const Token& t) { return "'" + DescribeToken(t) + "'"; }
 
   Status Fail(std::string message, int line = -1) const {
-    return Status::InvalidArgument("line " + std::to_string(line < 0 ? Current().line : line) + ": " +
-                                   message);
+    return Status::InvalidArgument(
+        std::string("line ").append(std::to_string(line < 0 ? Current().line : line)) + ": " + message);
   }
 
   Status Expect(TokenType type) {
@@ -60,19 +60,22 @@ class Parser {
       return Status::Ok();
     }
     if (Is(TokenType::kEof)) {
-      return Fail("unexpected end of template, expected '" + std::string(DescribeTokenType(type)) + "'.");
+      return Fail(std::string("unexpected end of template, expected '").append(DescribeTokenType(type)) +
+                  "'.");
     }
-    return Fail("expected token '" + std::string(DescribeTokenType(type)) + "', got " + Quote(Current()));
+    return Fail(std::string("expected token '").append(DescribeTokenType(type)) + "', got " +
+                Quote(Current()));
   }
 
   Result<std::string> ExpectName(std::string_view what = {}) {
     if (!Is(TokenType::kName)) {
-      if (!what.empty()) return Fail("expected token '" + std::string(what) + "', got " + Quote(Current()));
+      if (!what.empty())
+        return Fail(std::string("expected token '").append(what) + "', got " + Quote(Current()));
       if (Is(TokenType::kEof)) return Fail("unexpected end of template, expected 'name'.");
       return Fail("expected token 'name', got " + Quote(Current()));
     }
     if (!what.empty() && Current().text != what) {
-      return Fail("expected token '" + std::string(what) + "', got " + Quote(Current()));
+      return Fail(std::string("expected token '").append(what) + "', got " + Quote(Current()));
     }
     return Advance().text;
   }
@@ -156,7 +159,7 @@ class Parser {
     std::string message = "Unexpected end of template. Jinja was looking for the following tags: ";
     for (size_t i = 0; i < end_tags.size(); ++i) {
       if (i > 0) message += " or ";
-      message += "'" + std::string(end_tags[i]) + "'";
+      message += std::string("'").append(end_tags[i]) + "'";
     }
     message += ".";
     if (!tag_stack_.empty())
@@ -211,7 +214,7 @@ class Parser {
       message += " Jinja was looking for the following tags: ";
       for (size_t i = 0; i < enclosing.size(); ++i) {
         if (i > 0) message += " or ";
-        message += "'" + std::string(enclosing[i]) + "'";
+        message += std::string("'").append(enclosing[i]) + "'";
       }
       message += ".";
     }
@@ -422,9 +425,9 @@ class Parser {
       CORRAL_ASSIGN_OR_RETURN(target, ParsePrimary(with_namespace));
     }
     if (!CanAssign(*target)) {
-      return Fail(
-          "can't assign to " + std::string(target->kind == ExprKind::kConst ? "'const'" : "'expression'"),
-          target->line);
+      return Fail(std::string("can't assign to ")
+                      .append(target->kind == ExprKind::kConst ? "'const'" : "'expression'"),
+                  target->line);
     }
     return target;
   }

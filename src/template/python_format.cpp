@@ -340,7 +340,7 @@ class JsonWriter {
       case Kind::kDict:
         return WriteDict(out, v, level);
       default:
-        return Status::InvalidArgument("Object of type " + std::string(PyTypeName(v)) +
+        return Status::InvalidArgument(std::string("Object of type ").append(PyTypeName(v)) +
                                        " is not JSON serializable");
     }
   }
@@ -393,8 +393,8 @@ class JsonWriter {
       case Kind::kFloat:
         return JsonFloat(key.as_float());
       default:
-        return Status::InvalidArgument("keys must be str, int, float, bool or None, not " +
-                                       std::string(PyTypeName(key)));
+        return Status::InvalidArgument(
+            std::string("keys must be str, int, float, bool or None, not ").append(PyTypeName(key)));
     }
   }
 
@@ -562,7 +562,7 @@ Result<std::string> ConvertOne(const Value& v, const FormatSpec& spec) {
     case 'g':
     case 'G': {
       if (!v.is_number()) {
-        return Status::InvalidArgument("must be real number, not " + std::string(PyTypeName(v)));
+        return Status::InvalidArgument(std::string("must be real number, not ").append(PyTypeName(v)));
       }
       return Pad(WithSign(FormatFloatC(v.as_float(), spec.type, spec.precision, spec.alt), spec), spec);
     }
@@ -821,7 +821,7 @@ Result<std::string> FormatWithSpec(const Value& v, std::string_view spec_text) {
     if (spec.sign == ' ' && body[0] != '-') body = " " + body;
     return AlignText(std::move(body), spec, '>');
   }
-  return Status::InvalidArgument("unsupported format string passed to " + std::string(PyTypeName(v)) +
+  return Status::InvalidArgument(std::string("unsupported format string passed to ").append(PyTypeName(v)) +
                                  ".__format__");
 }
 
@@ -836,7 +836,7 @@ Result<Value> ResolveField(std::string_view field, const CallArgs& args, size_t*
           "cannot switch from manual field specification to automatic field numbering");
     *used_auto = true;
     if (*auto_index >= args.positional.size()) {
-      return Status::InvalidArgument("Replacement index " + std::to_string(*auto_index) +
+      return Status::InvalidArgument(std::string("Replacement index ").append(std::to_string(*auto_index)) +
                                      " out of range for positional args tuple");
     }
     current = args.positional[(*auto_index)++];
@@ -849,7 +849,7 @@ Result<Value> ResolveField(std::string_view field, const CallArgs& args, size_t*
     size_t index = 0;
     std::from_chars(head.data(), head.data() + head.size(), index);
     if (index >= args.positional.size()) {
-      return Status::InvalidArgument("Replacement index " + std::string(head) +
+      return Status::InvalidArgument(std::string("Replacement index ").append(head) +
                                      " out of range for positional args tuple");
     }
     current = args.positional[index];
@@ -861,7 +861,7 @@ Result<Value> ResolveField(std::string_view field, const CallArgs& args, size_t*
         found = true;
       }
     }
-    if (!found) return Status::InvalidArgument("KeyError: '" + std::string(head) + "'");
+    if (!found) return Status::InvalidArgument(std::string("KeyError: '").append(head) + "'");
   }
   while (end != std::string_view::npos && end < field.size()) {
     if (field[end] == '.') {
@@ -869,12 +869,12 @@ Result<Value> ResolveField(std::string_view field, const CallArgs& args, size_t*
       const std::string_view attr =
           field.substr(end + 1, next == std::string_view::npos ? std::string_view::npos : next - end - 1);
       if (!current.is_dict() && !current.is_object()) {
-        return Status::InvalidArgument("'" + std::string(PyTypeName(current)) +
+        return Status::InvalidArgument(std::string("'").append(PyTypeName(current)) +
                                        "' object has no attribute '" + std::string(attr) + "'");
       }
       Value next_value = current.is_dict() ? Value() : current.object().GetAttr(current, attr);
       if (current.is_dict() || next_value.is_undefined()) {
-        return Status::InvalidArgument("'" + std::string(PyTypeName(current)) +
+        return Status::InvalidArgument(std::string("'").append(PyTypeName(current)) +
                                        "' object has no attribute '" + std::string(attr) + "'");
       }
       current = next_value;
@@ -895,10 +895,10 @@ Result<Value> ResolveField(std::string_view field, const CallArgs& args, size_t*
       } else if (current.is_dict()) {
         const Value* found = numeric ? current.dict().Find(Value::Int(std::stoll(std::string(key))))
                                      : current.dict().Find(key);
-        if (found == nullptr) return Status::InvalidArgument("KeyError: '" + std::string(key) + "'");
+        if (found == nullptr) return Status::InvalidArgument(std::string("KeyError: '").append(key) + "'");
         current = *found;
       } else {
-        return Status::InvalidArgument("'" + std::string(PyTypeName(current)) +
+        return Status::InvalidArgument(std::string("'").append(PyTypeName(current)) +
                                        "' object is not subscriptable");
       }
       end = close + 1;

@@ -182,7 +182,8 @@ Result<Value> FilterLength(Renderer& /*renderer*/, const Value& input, CallArgs&
       }
       [[fallthrough]];
     default:
-      return Status::InvalidArgument("object of type '" + std::string(PyTypeName(input)) + "' has no len()");
+      return Status::InvalidArgument(std::string("object of type '").append(PyTypeName(input)) +
+                                     "' has no len()");
   }
 }
 
@@ -329,7 +330,7 @@ Result<Value> FilterDictsort(Renderer& /*renderer*/, const Value& input, CallArg
   if (by != "key" && by != "value")
     return Status::InvalidArgument("You can only sort by either \"key\" or \"value\"");
   if (!input.is_dict()) {
-    return Status::InvalidArgument("'" + std::string(PyTypeName(input)) +
+    return Status::InvalidArgument(std::string("'").append(PyTypeName(input)) +
                                    "' object has no attribute 'items'");
   }
   std::vector<std::pair<Value, Value>> keyed;

@@ -19,7 +19,7 @@ Result<Value> OneArg(std::string_view test, CallArgs& args) {
 
 Status NoArgs(std::string_view test, const CallArgs& args) {
   if (args.positional.empty() && args.keywords.empty()) return Status::Ok();
-  return Status::InvalidArgument("test_" + std::string(test) +
+  return Status::InvalidArgument(std::string("test_").append(test) +
                                  "() takes 1 positional argument but more were given");
 }
 

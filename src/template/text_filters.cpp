@@ -30,7 +30,7 @@ Status NoExtraArgs(std::string_view filter, const CallArgs& args) {
 
 Result<int64_t> IntArg(const Value& v) {
   if (v.is_int() || v.is_bool()) return v.as_int();
-  return Status::InvalidArgument("'" + std::string(PyTypeName(v)) +
+  return Status::InvalidArgument(std::string("'").append(PyTypeName(v)) +
                                  "' object cannot be interpreted as an integer");
 }
 
@@ -129,7 +129,8 @@ Result<Value> FilterAbs(Renderer& /*renderer*/, const Value& input, CallArgs& ar
     if (input.as_int() == INT64_MIN) return Status::OutOfRange("integer overflow");
     return Value::Int(std::llabs(input.as_int()));
   }
-  return Status::InvalidArgument("bad operand type for abs(): '" + std::string(PyTypeName(input)) + "'");
+  return Status::InvalidArgument(std::string("bad operand type for abs(): '").append(PyTypeName(input)) +
+                                 "'");
 }
 
 Result<Value> FilterDefault(Renderer& /*renderer*/, const Value& input, CallArgs& args) {
@@ -245,8 +246,8 @@ Result<Value> FilterIndent(Renderer& renderer, const Value& input, CallArgs& arg
                {{"width", Value::Int(4)}, {"first", Value::Bool(false)}, {"blank", Value::Bool(false)}}));
   if (input.is_undefined()) return UndefinedError(input);
   if (!input.is_string()) {
-    return Status::InvalidArgument("unsupported operand type(s) for +=: '" + std::string(PyTypeName(input)) +
-                                   "' and 'str'");
+    return Status::InvalidArgument(
+        std::string("unsupported operand type(s) for +=: '").append(PyTypeName(input)) + "' and 'str'");
   }
   std::string indention;
   if (a[0].is_string()) {
@@ -317,7 +318,7 @@ Result<Value> FilterRound(Renderer& /*renderer*/, const Value& input, CallArgs& 
     return Status::InvalidArgument("method must be common, ceil or floor");
   }
   if (!input.is_number()) {
-    return Status::InvalidArgument("type " + std::string(PyTypeName(input)) +
+    return Status::InvalidArgument(std::string("type ").append(PyTypeName(input)) +
                                    " doesn't define __round__ method");
   }
   CORRAL_ASSIGN_OR_RETURN(int64_t precision, IntArg(a[0]));
@@ -353,7 +354,8 @@ Result<Value> FilterTruncate(Renderer& /*renderer*/, const Value& input, CallArg
                                                           {"end", Value::String("...")},
                                                           {"leeway", Value::None()}}));
   if (!input.is_string())
-    return Status::InvalidArgument("object of type '" + std::string(PyTypeName(input)) + "' has no len()");
+    return Status::InvalidArgument(std::string("object of type '").append(PyTypeName(input)) +
+                                   "' has no len()");
   CORRAL_ASSIGN_OR_RETURN(int64_t length, IntArg(a[0]));
   int64_t leeway = 5;  // jinja2's truncate.leeway policy
   if (!a[3].is_none()) {
@@ -362,9 +364,10 @@ Result<Value> FilterTruncate(Renderer& /*renderer*/, const Value& input, CallArg
   const std::string end = PyStr(a[2]);
   const int64_t end_len = static_cast<int64_t>(CodePointCount(end));
   if (length < end_len)
-    return Status::InvalidArgument("expected length >= " + std::to_string(end_len) + ", got " +
-                                   std::to_string(length));
-  if (leeway < 0) return Status::InvalidArgument("expected leeway >= 0, got " + std::to_string(leeway));
+    return Status::InvalidArgument(std::string("expected length >= ").append(std::to_string(end_len)) +
+                                   ", got " + std::to_string(length));
+  if (leeway < 0)
+    return Status::InvalidArgument(std::string("expected leeway >= 0, got ").append(std::to_string(leeway)));
   const std::string& s = input.str();
   if (static_cast<int64_t>(input.StringLength()) <= length + leeway) return input;
   std::string head = s.substr(0, ByteOffsetOfCodePoint(s, static_cast<size_t>(length - end_len)));
@@ -500,7 +503,7 @@ Result<Value> FilterXmlattr(Renderer& /*renderer*/, const Value& input, CallArgs
   CORRAL_ASSIGN_OR_RETURN(std::vector<Value> a,
                           BindArgs("do_xmlattr", args, {{"autospace", Value::Bool(true)}}));
   if (!input.is_dict()) {
-    return Status::InvalidArgument("'" + std::string(PyTypeName(input)) +
+    return Status::InvalidArgument(std::string("'").append(PyTypeName(input)) +
                                    "' object has no attribute 'items'");
   }
   std::string rv;
@@ -524,7 +527,7 @@ Result<Value> FilterFilesizeformat(Renderer& /*renderer*/, const Value& input, C
   if (input.is_number()) {
     bytes = input.as_float();
   } else if (!input.is_string() || !ParsePyFloat(input.str(), &bytes)) {
-    return Status::InvalidArgument("could not convert " + std::string(PyTypeName(input)) + " to float");
+    return Status::InvalidArgument(std::string("could not convert ").append(PyTypeName(input)) + " to float");
   }
   const bool binary = a[0].Truthy();
   const double base = binary ? 1024 : 1000;
@@ -560,8 +563,8 @@ Result<Value> FilterToJson(Renderer& renderer, const Value& input, CallArgs& arg
   } else if (a[1].is_int() || a[1].is_bool()) {
     options.indent = std::string(static_cast<size_t>(std::clamp<int64_t>(a[1].as_int(), 0, 1024)), ' ');
   } else if (!a[1].is_none()) {
-    return Status::InvalidArgument("can't multiply sequence by non-int of type '" +
-                                   std::string(PyTypeName(a[1])) + "'");
+    return Status::InvalidArgument(
+        std::string("can't multiply sequence by non-int of type '").append(PyTypeName(a[1])) + "'");
   }
   if (options.indent) options.item_separator = ",";
   if (!a[2].is_none()) {

@@ -310,3 +310,13 @@ std::string ObjectTypeRepr(const Value& v) {
 }
 
 }  // namespace corral::jinja
+
+namespace corral::jinja {
+
+std::string NoAttributeHint(const Value& obj, std::string_view name) {
+  std::string hint = "'";
+  hint.append(ObjectTypeRepr(obj)).append("' has no attribute '").append(name).append("'");
+  return hint;
+}
+
+}  // namespace corral::jinja

@@ -148,5 +148,7 @@ void TakeChildren(const Value& v, std::vector<Value>& out);
 std::string_view PyTypeName(const Value& v);
 // jinja2's object_type_repr: "dict object", "None", "str object", ...
 std::string ObjectTypeRepr(const Value& v);
+// jinja2's hint for a missing attribute: "'dict object' has no attribute 'name'".
+std::string NoAttributeHint(const Value& obj, std::string_view name);
 
 }  // namespace corral::jinja

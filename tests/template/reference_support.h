@@ -139,6 +139,18 @@ inline Comparison CompareWithCorral(const std::vector<ReferenceJob>& jobs,
     if (ref.ok && actual.ok() && *actual == ref.output) {
       ++cmp.identical;
     } else if (!ref.ok && !actual.ok()) {
+      // A template's own raise_exception must surface with its message intact.
+      const std::string kRaised = "TemplateError: ";
+      const std::string& message = actual.status().message();
+      if (ref.error.rfind(kRaised, 0) == 0) {
+        const std::string expected_message = ref.error.substr(kRaised.size());
+        if (message.size() < expected_message.size() ||
+            message.compare(message.size() - expected_message.size(), expected_message.size(), expected_message) != 0) {
+          cmp.failures.push_back(job.name + ": jinja2 raised '" + expected_message + "', corral failed with '" +
+                                 message + "'");
+          continue;
+        }
+      }
       ++cmp.identical;
       ++cmp.both_failed;
     } else if (ref.ok && !actual.ok()) {
