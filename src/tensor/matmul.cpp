@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "tensor/cpu/amx/amx_matmul.h"
 #include "tensor/cpu/kernels.h"
 
 namespace corral {
@@ -15,6 +16,9 @@ constexpr size_t kChunkBytes = 192 * 1024;
 
 // Rows per thread range are whole multiples of this (any tile's row count divides it).
 constexpr int64_t kRowGrain = 16;
+
+// Below this many activation rows the AMX tiles (16 rows each) are too empty to beat the AVX-512 kernels.
+constexpr int64_t kAmxMinRows = 32;
 
 // Activation rows are converted on the calling thread below this count: a pool round trip costs more than
 // converting a few rows of a few thousand elements.
@@ -122,7 +126,25 @@ Status Matmul(ThreadPool& pool, const MatmulOptions& options, const WeightView& 
     job.act = scratch.row(0, row_bytes);
     job.act_stride = MatmulScratch::RowPitch(row_bytes);
   }
-  pool.ParallelFor(w.rows, kRowGrain, [&](int64_t begin, int64_t end) { MultiplyRows(job, begin, end); });
+  const bool amx = options.use_amx && options.isa == cpu::Isa::kAvx512 && m >= kAmxMinRows &&
+                   w.type != DType::kF32 && cpu::amx::Supports(w.type) &&
+                   cpu::AmxUsable(cpu::HostCpuFeatures());
+  if (!amx) {
+    pool.ParallelFor(w.rows, kRowGrain, [&](int64_t begin, int64_t end) { MultiplyRows(job, begin, end); });
+    return Status::Ok();
+  }
+  // AMX takes whole blocks of 16 activation rows; the rest go through the ISA's kernels.
+  const int64_t m_amx = m / 16 * 16;
+  const cpu::amx::Problem problem{w.type, job.w, job.w_stride, k, job.act, job.act_stride,
+                                  m_amx,  y,     y_stride};
+  Job rest = job;
+  rest.act = job.act + m_amx * job.act_stride;
+  rest.m = m - m_amx;
+  rest.y = y + m_amx * y_stride;
+  pool.ParallelFor(w.rows, kRowGrain, [&](int64_t begin, int64_t end) {
+    cpu::amx::MultiplyRows(problem, begin, end);
+    if (rest.m > 0) MultiplyRows(rest, begin, end);
+  });
   return Status::Ok();
 }
 

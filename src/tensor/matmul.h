@@ -52,6 +52,10 @@ class MatmulScratch {
 
 struct MatmulOptions {
   cpu::Isa isa = cpu::Isa::kScalar;
+  // With isa kAvx512 on a CPU with AMX (cpu::AmxUsable), products of 32 or more activation rows run on the
+  // AMX tiles (cpu/amx/amx_matmul.h) for the types it takes; the rows past the last multiple of 16 and all
+  // other cases use the kernels of `isa`.
+  bool use_amx = true;
 };
 
 // True when Matmul can multiply by weights of `type` (ActivationType(type) exists).
