@@ -95,13 +95,17 @@ void KQuantTile(int64_t n, const void* w, size_t w_stride, int n_rows, const voi
     for (int c = 0; c < C; ++c) bsums[c] = Load256(act[c][b].bsums);
     // The offset / minimum term starts every (row, column) sum: corrections in int32 lanes (scaled by d) and
     // minimums (scaled by dmin) kept apart.
-    __m256i isum[R][C];
+    // Small tiles split each pair's integer sum over several chains, so the accumulating instruction's
+    // latency does not serialize the eight pieces.
+    constexpr int kChains = R * C >= 4 ? 1 : (R * C >= 2 ? 2 : 4);
+    __m256i isum[kChains][R][C];
     __m256i mins[R][C];
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 4
       for (int c = 0; c < C; ++c) {
-        isum[r][c] = dec[r].Correction(bsums[c]);
+        isum[0][r][c] = dec[r].Correction(bsums[c]);
+        for (int h = 1; h < kChains; ++h) isum[h][r][c] = _mm256_setzero_si256();
         if constexpr (D::kMin) mins[r][c] = dec[r].Mins(bsums[c]);
       }
     }
@@ -115,7 +119,8 @@ void KQuantTile(int64_t n, const void* w, size_t w_stride, int n_rows, const voi
         __m256i q, scale;
         dec[r].Piece(k, q, scale);
 #pragma GCC unroll 4
-        for (int c = 0; c < C; ++c) isum[r][c] = D::Dot(isum[r][c], q, av[c], scale);
+        for (int c = 0; c < C; ++c)
+          isum[k % kChains][r][c] = D::Dot(isum[k % kChains][r][c], q, av[c], scale);
       }
     }
 #pragma GCC unroll 8
@@ -123,7 +128,9 @@ void KQuantTile(int64_t n, const void* w, size_t w_stride, int n_rows, const voi
 #pragma GCC unroll 4
       for (int c = 0; c < C; ++c) {
         const float da = act[c][b].d;
-        acc[r][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[r][c]), _mm256_set1_ps(dec[r].d * da), acc[r][c]);
+        __m256i total = isum[0][r][c];
+        for (int h = 1; h < kChains; ++h) total = _mm256_add_epi32(total, isum[h][r][c]);
+        acc[r][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), _mm256_set1_ps(dec[r].d * da), acc[r][c]);
         if constexpr (D::kMin) {
           acc[r][c] =
               _mm256_fmadd_ps(_mm256_cvtepi32_ps(mins[r][c]), _mm256_set1_ps(-dec[r].dmin * da), acc[r][c]);
