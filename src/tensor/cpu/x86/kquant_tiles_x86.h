@@ -28,9 +28,9 @@ inline int32_t ScalePair(int scale) {
   return static_cast<int32_t>((static_cast<uint32_t>(scale) & 0xFFFF) * 0x10001u);
 }
 
-// Q3_K's 16 signed six-bit scales: low 4 bits in bytes 0-7 (sub-blocks 0-7 low nibbles, 8-15 high
-// nibbles), high 2 bits in bytes 8-11 (sub-block s at bits 2·(s/4) of byte 8 + s%4).
-inline void UnpackQ3KScales(const uint8_t* packed, int8_t scales[16]) {
+// Q3_K's 16 signed six-bit scales as int8: low 4 bits in bytes 0-7 (sub-blocks 0-7 low nibbles, 8-15 high
+// nibbles), high 2 bits in bytes 8-11 (sub-block s at bits 2·(s/4) of byte 8 + s%4), biased by 32.
+inline __m128i UnpackQ3KScales(const uint8_t* packed) {
   uint32_t u[3];
   std::memcpy(u, packed, 12);
   const uint32_t hi = u[2];
@@ -38,10 +38,9 @@ inline void UnpackQ3KScales(const uint8_t* packed, int8_t scales[16]) {
   const uint32_t s1 = (u[1] & 0x0f0f0f0f) | (((hi >> 2) & 0x03030303) << 4);
   const uint32_t s2 = ((u[0] >> 4) & 0x0f0f0f0f) | (((hi >> 4) & 0x03030303) << 4);
   const uint32_t s3 = ((u[1] >> 4) & 0x0f0f0f0f) | (((hi >> 6) & 0x03030303) << 4);
-  const uint32_t words[4] = {s0, s1, s2, s3};
-  uint8_t raw[16];
-  std::memcpy(raw, words, 16);
-  for (int s = 0; s < 16; ++s) scales[s] = static_cast<int8_t>(raw[s] - 32);
+  const __m128i raw =
+      _mm_setr_epi32(static_cast<int>(s0), static_cast<int>(s1), static_cast<int>(s2), static_cast<int>(s3));
+  return _mm_sub_epi8(raw, _mm_set1_epi8(32));
 }
 
 // The 32-byte vector of the int16 scales of two 16-element sub-blocks: lanes 0-7 scale the first 16
@@ -277,11 +276,10 @@ struct Q3KDecoder {
     qs = blk.qs;
     hmask = Load256(blk.hmask);
     d = F16(blk.d);
-    alignas(16) int8_t sc[16];
-    UnpackQ3KScales(blk.scales, sc);
-    scale16 = _mm256_cvtepi8_epi16(Load128(sc));
-    scales8[0] = Int16Twice(sc);
-    scales8[1] = Int16Twice(sc + 8);
+    const __m128i sc = UnpackQ3KScales(blk.scales);
+    scale16 = _mm256_cvtepi8_epi16(sc);
+    scales8[0] = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(sc));
+    scales8[1] = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(_mm_srli_si128(sc, 8)));
   }
   __m256i Correction(__m256i bsums) const {
     return _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(scale16, bsums), 2));
