@@ -4,6 +4,7 @@
 
 #include "template/interpreter.h"
 #include "template/python_format.h"
+#include "template/string_format.h"
 
 namespace corral::jinja {
 

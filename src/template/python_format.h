@@ -1,6 +1,6 @@
 // Python's text forms of values, byte for byte: str() (what {{ x }} prints), repr() (what a list prints for
 // its items), float repr (shortest round-trip digits, 1e-05, 1e+16, 1.0), json.dumps with the options that
-// Hugging Face's tojson filter exposes, %-formatting and str.format.
+// Hugging Face's tojson filter exposes.
 #pragma once
 
 #include <optional>
@@ -35,10 +35,5 @@ struct JsonOptions {
 };
 // json.dumps(v, ...): fails as Python does on values JSON cannot hold (Undefined, generators, objects).
 Result<std::string> DumpJson(const Value& v, const JsonOptions& options);
-
-// Python's str % args (printf-style), used by the format filter and the % operator on strings.
-Result<std::string> PercentFormat(std::string_view format, const Value& args);
-// Python's str.format(*args, **kwargs), as jinja2's sandboxed formatter runs it.
-Result<std::string> BraceFormat(std::string_view format, const CallArgs& args);
 
 }  // namespace corral::jinja

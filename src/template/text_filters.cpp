@@ -9,6 +9,7 @@
 #include "template/interpreter.h"
 #include "template/operators.h"
 #include "template/python_format.h"
+#include "template/string_format.h"
 #include "template/unicode.h"
 
 namespace corral::jinja {
