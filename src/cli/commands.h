@@ -9,5 +9,6 @@ class App;
 namespace corral::cli {
 
 void RegisterInspectCommand(CLI::App& app, int& exit_code);
+void RegisterTemplateCommand(CLI::App& app, int& exit_code);
 
 }  // namespace corral::cli

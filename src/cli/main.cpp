@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "corral 0.1.0");
   int exit_code = 0;
   corral::cli::RegisterInspectCommand(app, exit_code);
+  corral::cli::RegisterTemplateCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
