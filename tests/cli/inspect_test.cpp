@@ -47,7 +47,12 @@ class InspectTest : public ::testing::Test {
     w.SetString("x.multiline", "line one\nline \"two\"");
     w.SetString("x.long", std::string(200, 'a'));
     std::vector<std::string> tokens;
-    for (int i = 0; i < 100; ++i) tokens.push_back("t" + std::to_string(i));
+    for (int i = 0; i < 100; ++i) {
+      // Appending (not "t" + to_string) dodges GCC 12's false -Wrestrict at -O3 (GCC bug 105329).
+      std::string token = "t";
+      token += std::to_string(i);
+      tokens.push_back(std::move(token));
+    }
     w.SetStringArray("tokenizer.ggml.tokens", tokens);
     const std::vector<int32_t> few = {1, -2, 3};
     w.SetI32Array("x.few", few);

@@ -136,6 +136,10 @@ struct QuantCase {
   const char* llama_ftype;  // TYPE of llama-quantize; with --pure every matrix gets the ftype's base type
 };
 
+void PrintTo(const QuantCase& c, std::ostream* os) {
+  *os << c.corral_type;
+}
+
 class QuantizedTestModelParity : public TestModelParity, public ::testing::WithParamInterface<QuantCase> {};
 
 TEST_P(QuantizedTestModelParity, TensorsEqualLlamaQuantizePure) {

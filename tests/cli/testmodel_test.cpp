@@ -168,11 +168,13 @@ TEST_F(TestModel, DeterministicInTheSeedTiedAndF32) {
 }
 
 TEST_F(TestModel, RefusesImpossibleShapes) {
-  for (const std::vector<std::string>& flags :
-       std::vector<std::vector<std::string>>{{"--heads", "4", "--kv-heads", "3"},
-                                             {"--dim", "60", "--heads", "8"},
-                                             {"--dtype", "q4_0"},
-                                             {"--dim", "0"}}) {
+  for (const std::vector<std::string>& flags : std::vector<std::vector<std::string>>{
+           {"--heads", "4", "--kv-heads", "3"},
+           {"--dim", "60", "--heads", "8"},
+           {"--dtype", "iq2_xxs"},                               // no quantizer for it
+           {"--dtype", "q4_K", "--dim", "128", "--heads", "2"},  // 128 % 256
+           {"--dtype", "q5_k_m"},                                // a mixture, not a type
+           {"--dim", "0"}}) {
     std::vector<std::string> args = {CORRAL_TESTMODEL_EXE, "--vocab", VocabPath().string(), "--out",
                                      (dir_ / "bad.gguf").string()};
     args.insert(args.end(), flags.begin(), flags.end());

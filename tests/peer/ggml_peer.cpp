@@ -20,7 +20,9 @@ std::string& Reason() {
 }
 
 // ggml's function names spell the K-quant types with an upper-case K: quantize_row_q4_K_ref.
-std::string GgmlName(DType type) { return std::string(DTypeName(type)); }
+std::string GgmlName(DType type) {
+  return std::string(DTypeName(type));
+}
 
 const char* ActivationName(DType weight) {
   switch (weight) {
@@ -45,7 +47,9 @@ const char* ActivationName(DType weight) {
 
 }  // namespace
 
-const std::string& GgmlPeer::UnavailableReason() { return Reason(); }
+const std::string& GgmlPeer::UnavailableReason() {
+  return Reason();
+}
 
 const GgmlPeer* GgmlPeer::Get() {
   static const GgmlPeer* peer = []() -> const GgmlPeer* {
@@ -69,6 +73,14 @@ const GgmlPeer* GgmlPeer::Get() {
       Reason() = std::string("dlopen libggml-cpu-x64.so: ") + dlerror();
       return nullptr;
     }
+    // ggml-cpu fills its f16 lookup tables in ggml_cpu_init(); before that its portable kernels read every
+    // f16 scale as 0.
+    auto cpu_init = reinterpret_cast<void (*)()>(dlsym(p->cpu_, "ggml_cpu_init"));
+    if (cpu_init == nullptr) {
+      Reason() = "libggml-cpu-x64.so has no ggml_cpu_init";
+      return nullptr;
+    }
+    cpu_init();
     return p;
   }();
   return peer;
@@ -92,9 +104,14 @@ size_t GgmlPeer::QuantizeChunk(DType type, const float* src, void* dst, int64_t 
 bool GgmlPeer::DequantizeRow(DType type, const void* src, float* dst, int64_t n) const {
   std::string name;
   switch (type) {
-    case DType::kF16: name = "ggml_fp16_to_fp32_row"; break;
-    case DType::kBF16: name = "ggml_bf16_to_fp32_row"; break;
-    default: name = "dequantize_row_" + GgmlName(type);
+    case DType::kF16:
+      name = "ggml_fp16_to_fp32_row";
+      break;
+    case DType::kBF16:
+      name = "ggml_bf16_to_fp32_row";
+      break;
+    default:
+      name = "dequantize_row_" + GgmlName(type);
   }
   auto fn = reinterpret_cast<DequantizeRowFn>(dlsym(base_, name.c_str()));
   if (fn == nullptr) return false;
