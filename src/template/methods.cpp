@@ -236,7 +236,8 @@ Result<Value> StringMethod(Renderer& renderer, const Value& self, std::string_vi
       method == "capitalize" || method == "swapcase") {
     CORRAL_RETURN_IF_ERROR(no_args());
     if (method == "upper") return StringLike(self, PyUpper(s));
-    if (method == "lower" || method == "casefold") return StringLike(self, PyLower(s));
+    if (method == "lower") return StringLike(self, PyLower(s));
+    if (method == "casefold") return StringLike(self, PyCaseFold(s));
     if (method == "title") return StringLike(self, PyTitle(s));
     if (method == "capitalize") return StringLike(self, PyCapitalize(s));
     return StringLike(self, PySwapCase(s));

@@ -349,7 +349,6 @@ Result<std::string> FormatWithSpec(const Value& v, std::string_view spec_text) {
                              spec.type == 'o' || spec.type == 'b' || spec.type == 'c' || spec.type == 'n';
     std::string body;
     if (!v.is_float() && as_int_type) {
-      if (v.is_bool() && spec.type == 0) return AlignText(PyStr(v), spec, '<');
       const char type = (spec.type == 0 || spec.type == 'n') ? 'd' : spec.type;
       if (type == 'c') {
         AppendUtf8(body, static_cast<char32_t>(v.as_int()));
@@ -375,6 +374,14 @@ Result<std::string> FormatWithSpec(const Value& v, std::string_view spec_text) {
         if (type == 0 || type == 'n') type = 'g';
         body = FormatFloatC(f, type, spec.precision, spec.alt);
         if (spec.type == 0 && body.find_first_of(".eEn") == std::string::npos) body += ".0";
+      }
+      if (spec.grouping && std::isfinite(f)) {
+        // Python groups the integer digits of a float too: format(1234567.891, ',.2f') == '1,234,567.89'.
+        const size_t start = body[0] == '-' ? 1 : 0;
+        const size_t end = body.find_first_not_of("0123456789", start);
+        const size_t stop = end == std::string::npos ? body.size() : end;
+        body = body.substr(0, start) + GroupDigits(body.substr(start, stop - start), spec.grouping) +
+               body.substr(stop);
       }
     }
     if (spec.sign == '+' && body[0] != '-') body = "+" + body;

@@ -111,8 +111,10 @@ bool InAlternatingRange(char32_t cp, bool* upper) {
   };
   static constexpr Range kRanges[] = {
       {0x100, 0x137, true},   {0x139, 0x148, false},  {0x14A, 0x177, true},   {0x179, 0x17E, false},
-      {0x460, 0x481, true},   {0x48A, 0x4BF, true},   {0x4C1, 0x4CE, false},  {0x4D0, 0x52F, true},
-      {0x1E00, 0x1E95, true}, {0x1EA0, 0x1EFF, true}, {0x2C80, 0x2CE3, true}, {0xA640, 0xA66D, true},
+      {0x1CD, 0x1DC, false},  {0x1DE, 0x1EF, true},   {0x1F8, 0x21F, true},   {0x222, 0x233, true},
+      {0x246, 0x24F, true},   {0x3D8, 0x3EF, true},   {0x460, 0x481, true},   {0x48A, 0x4BF, true},
+      {0x4C1, 0x4CE, false},  {0x4D0, 0x52F, true},   {0x1E00, 0x1E95, true}, {0x1EA0, 0x1EFF, true},
+      {0x2C80, 0x2CE3, true}, {0xA640, 0xA66D, true},
   };
   for (const Range& r : kRanges) {
     if (cp >= r.first && cp <= r.last) {
@@ -139,8 +141,25 @@ constexpr ShiftRange kShiftRanges[] = {
 
 }  // namespace
 
+namespace {
+
+// Latin digraphs come in triples (upper, title, lower): Ǆ ǅ ǆ, Ǉ ǈ ǉ, Ǌ ǋ ǌ, Ǳ ǲ ǳ. Returns the upper one.
+char32_t DigraphBase(char32_t cp) {
+  if (cp >= 0x1C4 && cp <= 0x1CC) return 0x1C4 + (cp - 0x1C4) / 3 * 3;
+  if (cp >= 0x1F1 && cp <= 0x1F3) return 0x1F1;
+  return 0;
+}
+
+}  // namespace
+
+char32_t ToTitle(char32_t cp) {
+  if (const char32_t base = DigraphBase(cp)) return base + 1;
+  return ToUpper(cp);
+}
+
 char32_t ToUpper(char32_t cp) {
   if (cp < 0x80) return (cp >= 'a' && cp <= 'z') ? cp - 32 : cp;
+  if (const char32_t base = DigraphBase(cp)) return base;
   for (const ShiftRange& r : kShiftRanges) {
     const char32_t lo_first = r.upper_first + r.delta, lo_last = r.upper_last + r.delta;
     if (cp >= lo_first && cp <= lo_last) return cp - r.delta;
@@ -169,6 +188,7 @@ char32_t ToUpper(char32_t cp) {
 
 char32_t ToLower(char32_t cp) {
   if (cp < 0x80) return (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
+  if (const char32_t base = DigraphBase(cp)) return base + 2;
   for (const ShiftRange& r : kShiftRanges) {
     if (cp >= r.upper_first && cp <= r.upper_last) return cp + r.delta;
   }
@@ -228,12 +248,45 @@ std::string MapCodePoints(std::string_view s, Fn fn) {
   return out;
 }
 
+// Characters whose upper case is several characters (Python's SpecialCasing): ß and the Latin ligatures.
+const char* MultiCharUpper(char32_t cp) {
+  switch (cp) {
+    case 0xDF:
+      return "SS";
+    case 0xFB00:
+      return "FF";
+    case 0xFB01:
+      return "FI";
+    case 0xFB02:
+      return "FL";
+    case 0xFB03:
+      return "FFI";
+    case 0xFB04:
+      return "FFL";
+    case 0xFB05:
+    case 0xFB06:
+      return "ST";
+    default:
+      return nullptr;
+  }
+}
+
 void AppendUpper(std::string& out, char32_t cp) {
-  if (cp == 0xDF) {
-    out += "SS";  // Python: 'ß'.upper() == 'SS'
+  if (const char* multi = MultiCharUpper(cp)) {
+    out += multi;
     return;
   }
   AppendUtf8(out, ToUpper(cp));
+}
+
+// Title case of a word's first character (str.title / str.capitalize): digraphs take their title form.
+void AppendTitle(std::string& out, char32_t cp) {
+  if (const char* multi = MultiCharUpper(cp)) {
+    out.push_back(multi[0]);  // 'ﬁ'.title() == 'Fi', 'ß'.title() == 'Ss'
+    for (const char* c = multi + 1; *c != 0; ++c) out.push_back(static_cast<char>(*c | 0x20));
+    return;
+  }
+  AppendUtf8(out, ToTitle(cp));
 }
 
 }  // namespace
@@ -244,6 +297,18 @@ std::string PyUpper(std::string_view s) {
 
 std::string PyLower(std::string_view s) {
   return MapCodePoints(s, [](std::string& out, char32_t cp) { AppendUtf8(out, ToLower(cp)); });
+}
+
+std::string PyCaseFold(std::string_view s) {
+  return MapCodePoints(s, [](std::string& out, char32_t cp) {
+    if (const char* multi = MultiCharUpper(cp)) {
+      for (const char* c = multi; *c != 0; ++c) out.push_back(static_cast<char>(*c | 0x20));
+    } else if (cp == 0x3C2) {
+      AppendUtf8(out, 0x3C3);  // final sigma folds to σ
+    } else {
+      AppendUtf8(out, ToLower(cp));
+    }
+  });
 }
 
 std::string PySwapCase(std::string_view s) {
@@ -260,7 +325,7 @@ std::string PyCapitalize(std::string_view s) {
   bool first = true;
   return MapCodePoints(s, [&first](std::string& out, char32_t cp) {
     if (first) {
-      AppendUpper(out, cp);
+      AppendTitle(out, cp);
       first = false;
     } else {
       AppendUtf8(out, ToLower(cp));
@@ -275,7 +340,7 @@ std::string PyTitle(std::string_view s) {
     if (previous_cased) {
       AppendUtf8(out, ToLower(cp));
     } else {
-      AppendUpper(out, cp);
+      AppendTitle(out, cp);
     }
     previous_cased = IsCased(cp);
   });

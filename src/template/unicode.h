@@ -29,6 +29,7 @@ bool IsLineBoundary(char32_t cp);
 // Case mapping for the scripts chat templates meet (ASCII, Latin-1, Latin Extended-A, Greek, Cyrillic,
 // fullwidth Latin). Python maps all of Unicode; code points outside these ranges are left unchanged.
 char32_t ToUpper(char32_t cp);
+char32_t ToTitle(char32_t cp);
 char32_t ToLower(char32_t cp);
 bool IsCased(char32_t cp);
 bool IsUpper(char32_t cp);
@@ -39,6 +40,7 @@ bool IsWordChar(char32_t cp);  // Python re's \w for str patterns (approximated 
 
 std::string PyUpper(std::string_view s);
 std::string PyLower(std::string_view s);
+std::string PyCaseFold(std::string_view s);
 std::string PyCapitalize(std::string_view s);
 std::string PyTitle(std::string_view s);  // str.title()
 std::string PySwapCase(std::string_view s);
