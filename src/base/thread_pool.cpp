@@ -20,6 +20,8 @@ inline void CpuRelax() {
 // About 50-100 µs of spinning: long enough to span the gap between two matmuls of one decode step, short
 // enough that an idle server does not burn a core.
 constexpr int kSpinIterations = 20000;
+// A few microseconds: the straggler of a balanced split normally finishes within this.
+constexpr int kCallerSpinIterations = 2000;
 
 }  // namespace
 
@@ -48,7 +50,15 @@ void ThreadPool::RunErased(TaskFn fn, void* ctx) {
   generation_.fetch_add(1, std::memory_order_release);
   generation_.notify_all();
   fn(ctx, 0, n_threads_);
-  while (pending_.load(std::memory_order_acquire) != 0) CpuRelax();
+  // A worker that is not running (another process holds its core) would keep a pure spin waiting a whole
+  // scheduler time slice, milliseconds per matmul; after a short spin, give the core away between checks.
+  for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) {
+    if (spins < kCallerSpinIterations) {
+      CpuRelax();
+    } else {
+      std::this_thread::yield();
+    }
+  }
 }
 
 void ThreadPool::WorkerLoop(int ith) {
