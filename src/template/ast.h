@@ -100,6 +100,7 @@ struct MacroDef {
   bool catch_varargs = false;
   bool catch_kwargs = false;
   bool uses_caller = false;
+  std::vector<int> starts_undefined;  // see Stmt::starts_undefined
 };
 
 struct Stmt {
@@ -116,6 +117,12 @@ struct Stmt {
   std::unique_ptr<MacroDef> macro;
   std::vector<ExprPtr> with_targets;
   std::vector<ExprPtr> with_values;
+  // jinja2 decides per frame, at compile time, which names start out undefined there: those whose first
+  // mention in the frame is an unconditional {% set %} and that no enclosing frame mentions. Until the set
+  // runs, such a name hides the render argument of the same name (scope_analysis.cpp). For the frame of
+  // bodies[0] (a for body, set/filter/with/generation body) and of else_body.
+  std::vector<int> starts_undefined;
+  std::vector<int> else_starts_undefined;
 };
 
 // Interned ids of the names the renderer treats specially.
@@ -128,7 +135,8 @@ struct WellKnownNames {
 
 struct Program {
   Body body;
-  std::vector<std::string> names;  // name id → identifier
+  std::vector<int> starts_undefined;  // for the top-level frame, see Stmt::starts_undefined
+  std::vector<std::string> names;     // name id → identifier
   WellKnownNames well_known;
 };
 

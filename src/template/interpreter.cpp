@@ -87,6 +87,7 @@ Result<std::string> Renderer::Run() {
   out.reserve(4096);
   out_ = &out;
   auto root = std::make_shared<Scope>(nullptr);
+  MarkUndefined(*root, program_.starts_undefined);
   CORRAL_ASSIGN_OR_RETURN(Flow flow, ExecBody(program_.body, root));
   (void)flow;
   return out;
@@ -102,11 +103,18 @@ Result<Renderer::Flow> Renderer::ExecBody(const Body& body, const ScopePtr& scop
   return Flow::kNormal;
 }
 
-Result<std::string> Renderer::Capture(const Body& body, const ScopePtr& parent) {
+void Renderer::MarkUndefined(Scope& scope, const std::vector<int>& ids) const {
+  for (int id : ids)
+    scope.Set(id, Value::Undefined("'" + program_.names[static_cast<size_t>(id)] + "' is undefined"));
+}
+
+Result<std::string> Renderer::Capture(const Body& body, const ScopePtr& parent,
+                                      const std::vector<int>& starts_undefined) {
   std::string buffer;
   std::string* saved = out_;
   out_ = &buffer;
   auto scope = std::make_shared<Scope>(parent);
+  MarkUndefined(*scope, starts_undefined);
   Result<Flow> result = ExecBody(body, scope);
   out_ = saved;
   if (!result.ok()) return result.status();
@@ -133,7 +141,7 @@ Result<Renderer::Flow> Renderer::Exec(const Stmt& stmt, const ScopePtr& scope) {
       return Flow::kNormal;
     }
     case StmtKind::kSetBlock: {
-      JINJA_TRY_AT(stmt.line, std::string text, Capture(stmt.bodies[0], scope));
+      JINJA_TRY_AT(stmt.line, std::string text, Capture(stmt.bodies[0], scope, stmt.starts_undefined));
       Value value = Value::String(std::move(text));
       if (stmt.filter) {
         JINJA_TRY_AT(stmt.line, value, EvalFilter(*stmt.filter, scope, &value));
@@ -155,7 +163,7 @@ Result<Renderer::Flow> Renderer::Exec(const Stmt& stmt, const ScopePtr& scope) {
       return Flow::kNormal;
     }
     case StmtKind::kFilterBlock: {
-      JINJA_TRY_AT(stmt.line, std::string text, Capture(stmt.bodies[0], scope));
+      JINJA_TRY_AT(stmt.line, std::string text, Capture(stmt.bodies[0], scope, stmt.starts_undefined));
       const Value input = Value::String(std::move(text));
       JINJA_TRY_AT(stmt.line, Value result, EvalFilter(*stmt.filter, scope, &input));
       AppendStr(*out_, result);
@@ -164,6 +172,7 @@ Result<Renderer::Flow> Renderer::Exec(const Stmt& stmt, const ScopePtr& scope) {
     }
     case StmtKind::kWith: {
       auto inner = std::make_shared<Scope>(scope);
+      MarkUndefined(*inner, stmt.starts_undefined);
       for (size_t i = 0; i < stmt.with_targets.size(); ++i) {
         JINJA_TRY_AT(stmt.line, Value value, Eval(*stmt.with_values[i], scope));
         JINJA_RETURN_AT(stmt.line, Assign(*stmt.with_targets[i], std::move(value), inner));
@@ -173,6 +182,7 @@ Result<Renderer::Flow> Renderer::Exec(const Stmt& stmt, const ScopePtr& scope) {
     }
     case StmtKind::kScope: {
       auto inner = std::make_shared<Scope>(scope);
+      MarkUndefined(*inner, stmt.starts_undefined);
       CORRAL_ASSIGN_OR_RETURN(Flow flow, ExecBody(stmt.bodies[0], inner));
       return flow;
     }
@@ -221,6 +231,7 @@ Status Renderer::ExecFor(const Stmt& stmt, const ScopePtr& scope, std::vector<Va
   if (items.empty()) {
     if (stmt.else_body.empty()) return Status::Ok();
     auto inner = std::make_shared<Scope>(scope);
+    MarkUndefined(*inner, stmt.else_starts_undefined);
     return ExecBody(stmt.else_body, inner).status();
   }
   auto shared_items = std::make_shared<std::vector<Value>>(std::move(items));
@@ -235,6 +246,7 @@ Status Renderer::ExecFor(const Stmt& stmt, const ScopePtr& scope, std::vector<Va
     auto inner = std::make_shared<Scope>(scope);
     inner->vars.reserve(4);
     inner->Set(loop_id, loop_value);
+    MarkUndefined(*inner, stmt.starts_undefined);
     JINJA_RETURN_AT(stmt.line, Assign(*stmt.target, (*shared_items)[i], inner));
     CORRAL_ASSIGN_OR_RETURN(Flow flow, ExecBody(stmt.bodies[0], inner));
     if (flow == Flow::kBreak) break;
@@ -655,6 +667,7 @@ Result<Value> Renderer::InvokeMacro(const MacroDef& def, const ScopePtr& closure
     return Status::InvalidArgument("macro '" + def.name + "' takes not more than " + std::to_string(argc) +
                                    " argument(s)");
   }
+  MarkUndefined(*scope, def.starts_undefined);
   ++call_depth_;
   for (size_t i = 0; i < argc; ++i) {
     if (bound[i]) continue;

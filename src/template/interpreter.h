@@ -85,7 +85,10 @@ class Renderer {
   Status ExecFor(const Stmt& stmt, const ScopePtr& scope, std::vector<Value> items, int depth);
   Status Assign(const Expr& target, Value value, const ScopePtr& scope);
   // Renders `body` in a new child scope into a string.
-  Result<std::string> Capture(const Body& body, const ScopePtr& parent);
+  Result<std::string> Capture(const Body& body, const ScopePtr& parent,
+                              const std::vector<int>& starts_undefined);
+  // Shadows these names with Undefined in a frame that just started (Stmt::starts_undefined).
+  void MarkUndefined(Scope& scope, const std::vector<int>& ids) const;
 
   Result<Value> Eval(const Expr& e, const ScopePtr& scope);
   Result<Value> EvalImpl(const Expr& e, const ScopePtr& scope);

@@ -5,6 +5,7 @@
 #include "template/builtins.h"
 #include "template/lexer.h"
 #include "template/parser_impl.h"
+#include "template/scope_analysis.h"
 
 namespace corral::jinja {
 namespace internal {
@@ -430,7 +431,9 @@ bool Parser::CanAssign(const Expr& e) {
 Result<Program> ParseProgram(std::string_view source) {
   CORRAL_ASSIGN_OR_RETURN(std::vector<Token> tokens, Tokenize(source));
   internal::Parser parser(std::move(tokens));
-  return parser.Run();
+  CORRAL_ASSIGN_OR_RETURN(Program program, parser.Run());
+  AnalyzeScopes(program);
+  return program;
 }
 
 }  // namespace corral::jinja
