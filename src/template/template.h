@@ -11,6 +11,15 @@
 //
 // Errors (syntax errors, runtime errors such as a template's raise_exception, exceeded limits) come back as
 // a Status whose message starts with the template line: "line 12: Conversation roles must alternate ...".
+//
+// A parsed Template is immutable: any number of threads may Render it at once. The context's lists and dicts
+// are shared with the template (as in Python), so a context must not be shared by concurrent renders of a
+// template that mutates it (.append, .update).
+//
+// Known differences from jinja2: integers are 64-bit (Python's are unbounded; overflow is an error);
+// dict.items()/keys()/values() return lists (they print as lists, not dict_items([...])); range() returns
+// a list; case mapping covers Latin, Greek, Cyrillic, Armenian, Georgian and fullwidth letters only;
+// {% block %}, {% extends %}, {% include %}, {% import %} and {% autoescape %} are rejected.
 #pragma once
 
 #include <cstdint>
