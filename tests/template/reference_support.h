@@ -145,9 +145,10 @@ inline Comparison CompareWithCorral(const std::vector<ReferenceJob>& jobs,
       if (ref.error.rfind(kRaised, 0) == 0) {
         const std::string expected_message = ref.error.substr(kRaised.size());
         if (message.size() < expected_message.size() ||
-            message.compare(message.size() - expected_message.size(), expected_message.size(), expected_message) != 0) {
-          cmp.failures.push_back(job.name + ": jinja2 raised '" + expected_message + "', corral failed with '" +
-                                 message + "'");
+            message.compare(message.size() - expected_message.size(), expected_message.size(),
+                            expected_message) != 0) {
+          cmp.failures.push_back(job.name + ": jinja2 raised '" + expected_message +
+                                 "', corral failed with '" + message + "'");
           continue;
         }
       }
