@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "peer/peer_ready.h"
 #include "run_process.h"
 #include "test_paths.h"
 
@@ -15,21 +16,10 @@ namespace corral {
 namespace {
 
 namespace fs = std::filesystem;
-using corral::testing::PeerCache;
 using corral::testing::PeerDir;
+using corral::testing::PeerReady;
 using corral::testing::ProcessResult;
 using corral::testing::RunProcess;
-
-::testing::AssertionResult PeerReady() {
-  if (!fs::exists(PeerDir() / "mkgguf.mjs")) {
-    return ::testing::AssertionFailure() << "no llama.cpp peer at " << PeerDir() << " (set CORRAL_PEER_DIR)";
-  }
-  if (!fs::exists(PeerCache() / "node_modules" / "node-llama-cpp")) {
-    return ::testing::AssertionFailure() << "the peer is not installed in " << PeerCache() << ": run bash "
-                                         << (PeerDir() / "setup.sh").string();
-  }
-  return ::testing::AssertionSuccess();
-}
 
 class InspectParity : public ::testing::Test {
  protected:

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "gguf/file.h"
+#include "peer/peer_ready.h"
 #include "run_process.h"
 #include "test_paths.h"
 
@@ -14,21 +15,10 @@ namespace corral {
 namespace {
 
 namespace fs = std::filesystem;
-using corral::testing::PeerCache;
 using corral::testing::PeerDir;
+using corral::testing::PeerReady;
 using corral::testing::ProcessResult;
 using corral::testing::RunProcess;
-
-::testing::AssertionResult PeerReady() {
-  if (!fs::exists(PeerDir() / "mkgguf.mjs")) {
-    return ::testing::AssertionFailure() << "no llama.cpp peer at " << PeerDir() << " (set CORRAL_PEER_DIR)";
-  }
-  if (!fs::exists(PeerCache() / "node_modules" / "@lenml" / "tokenizer-llama3")) {
-    return ::testing::AssertionFailure() << "the peer is not installed in " << PeerCache() << ": run bash "
-                                         << (PeerDir() / "setup.sh").string();
-  }
-  return ::testing::AssertionSuccess();
-}
 
 class TestModelParity : public ::testing::Test {
  protected:

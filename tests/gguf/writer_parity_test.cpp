@@ -10,12 +10,14 @@
 #include "base/mapped_file.h"
 #include "gguf/file.h"
 #include "gguf/writer.h"
+#include "peer/peer_ready.h"
 #include "test_paths.h"
 
 namespace corral::gguf {
 namespace {
 
 namespace fs = std::filesystem;
+using corral::testing::PeerReady;
 
 struct CommandResult {
   int exit_code = -1;
@@ -35,18 +37,6 @@ CommandResult RunCommand(const std::string& command) {
 }
 
 // Fails the test (with how to fix it) when ../shared/peer is not set up.
-::testing::AssertionResult PeerReady() {
-  const fs::path peer = corral::testing::PeerDir();
-  if (!fs::exists(peer / "mkgguf.mjs")) {
-    return ::testing::AssertionFailure() << "no llama.cpp peer at " << peer << " (set CORRAL_PEER_DIR)";
-  }
-  if (!fs::exists(corral::testing::PeerCache() / "node_modules" / "node-llama-cpp")) {
-    return ::testing::AssertionFailure() << "the peer is not installed in " << corral::testing::PeerCache()
-                                         << ": run bash " << (peer / "setup.sh").string();
-  }
-  return ::testing::AssertionSuccess();
-}
-
 // The `"tokens": [...]` line of ref.mjs greedy's JSON.
 std::string GreedyTokens(const fs::path& model) {
   const CommandResult r =
