@@ -1,10 +1,13 @@
 // corral-testmodel against the peer: for the same shape and seed, every tensor mkgguf.mjs writes is
-// bit-identical in corral-testmodel's file (f16 and f32, tied and untied), and llama.cpp runs corral's file
-// to the same greedy tokens as mkgguf's.
+// bit-identical in corral-testmodel's file (llama, qwen2, qwen3, gemma3; f16 and f32, tied and untied,
+// Llama 3 rope_freqs), llama.cpp runs corral's files (phi3 too, which mkgguf lacks) to the same greedy tokens
+// as mkgguf's, and corral's quantizer writes the bytes llama-quantize writes, pure and in its mixtures.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "gguf/file.h"
 #include "peer/peer_ready.h"
@@ -29,17 +32,21 @@ class TestModelParity : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  // The same flags to both generators; returns {mkgguf's file, corral-testmodel's file}.
-  std::pair<fs::path, fs::path> MakeBoth(const std::vector<std::string>& shape) {
+  // The same flags to both generators; returns {mkgguf's file, corral-testmodel's file}. mkgguf names its
+  // vocab (llama3, llama2, qwen3), corral-testmodel takes a vocab GGUF of the same size from the test data.
+  std::pair<fs::path, fs::path> MakeBoth(const std::vector<std::string>& shape,
+                                         const std::string& peer_vocab = "llama3",
+                                         const std::string& corral_vocab = "ggml-vocab-llama-bpe.gguf") {
     const fs::path theirs = dir_ / "mkgguf.gguf";
     const fs::path ours = dir_ / "testmodel.gguf";
     std::vector<std::string> peer = {
-        "node",         (PeerDir() / "mkgguf.mjs").string(), "--arch", "llama", "--vocab", "llama3", "--out",
-        theirs.string()};
-    std::vector<std::string> corral = {
-        CORRAL_TESTMODEL_EXE, "--vocab",
-        (corral::testing::TestDataDir() / "models" / "ggml-vocab-llama-bpe.gguf").string(), "--out",
-        ours.string()};
+        "node", (PeerDir() / "mkgguf.mjs").string(), "--vocab", peer_vocab, "--out", theirs.string()};
+    std::vector<std::string> corral = {CORRAL_TESTMODEL_EXE, "--vocab",
+                                       (corral::testing::TestDataDir() / "models" / corral_vocab).string(),
+                                       "--out", ours.string()};
+    if (std::ranges::find(shape, "--arch") == shape.end()) {
+      peer.insert(peer.end(), {"--arch", "llama"});
+    }
     peer.insert(peer.end(), shape.begin(), shape.end());
     corral.insert(corral.end(), shape.begin(), shape.end());
     const ProcessResult p = RunProcess(peer);
@@ -93,11 +100,45 @@ TEST_F(TestModelParity, F32TiedTensorsAreBitIdentical) {
   ExpectSameTensors(theirs, ours);
 }
 
+TEST_F(TestModelParity, LlamaWithLlama3RopeFreqsIsBitIdentical) {
+  const auto [theirs, ours] =
+      MakeBoth({"--dim", "64", "--layers", "1", "--heads", "2", "--kv-heads", "1", "--ffn", "128",
+                "--rope-scaling", "llama3:32", "--dtype", "f16", "--seed", "5"});
+  ExpectSameTensors(theirs, ours);
+  Result<gguf::File> ours_file = gguf::File::Open(ours.string());
+  ASSERT_TRUE(ours_file.ok());
+  EXPECT_NE(ours_file->FindTensor("rope_freqs.weight"), nullptr);
+}
+
+TEST_F(TestModelParity, Qwen2WithBiasesIsBitIdentical) {
+  const auto [theirs, ours] = MakeBoth({"--arch", "qwen2", "--dim", "64", "--layers", "2", "--heads", "4",
+                                        "--kv-heads", "2", "--ffn", "96", "--dtype", "f16", "--seed", "8"},
+                                       "llama2", "ggml-vocab-llama-spm.gguf");
+  ExpectSameTensors(theirs, ours);
+}
+
+TEST_F(TestModelParity, Qwen3WithOwnHeadDimIsBitIdentical) {
+  const auto [theirs, ours] =
+      MakeBoth({"--arch", "qwen3", "--dim", "64", "--layers", "2", "--heads", "4", "--kv-heads", "2",
+                "--head-dim", "32", "--ffn", "96", "--tied", "--dtype", "f32", "--seed", "9"},
+               "llama2", "ggml-vocab-llama-spm.gguf");
+  ExpectSameTensors(theirs, ours);
+}
+
+TEST_F(TestModelParity, Gemma3WithSlidingWindowIsBitIdentical) {
+  const auto [theirs, ours] =
+      MakeBoth({"--arch", "gemma3",     "--dim",  "64",         "--layers", "6",      "--heads",
+                "2",      "--kv-heads", "1",      "--head-dim", "32",       "--ffn",  "96",
+                "--swa",  "16",         "--tied", "--dtype",    "f16",      "--seed", "10"},
+               "llama2", "ggml-vocab-llama-spm.gguf");
+  ExpectSameTensors(theirs, ours);
+}
+
 // The `"tokens": [...]` of ref.mjs greedy for fixed prompt ids (no tokenization involved).
-std::string GreedyTokens(const fs::path& model) {
+std::string GreedyTokens(const fs::path& model, const std::string& prompt_ids = "128000,9906,1917") {
   const ProcessResult r =
       RunProcess({"node", (PeerDir() / "ref.mjs").string(), "greedy", "--model", model.string(),
-                  "--prompt-ids", "128000,9906,1917", "--n", "4", "--threads", "2"});
+                  "--prompt-ids", prompt_ids, "--n", "4", "--threads", "2"});
   EXPECT_EQ(r.exit_code, 0) << "llama.cpp could not run " << model << ":\n" << r.err;
   const size_t at = r.out.find("\"tokens\":");
   if (at == std::string::npos) return "(no tokens in: " + r.out + ")";
@@ -110,6 +151,19 @@ TEST_F(TestModelParity, LlamaCppRunsItLikeMkggufsModel) {
   const std::string expected = GreedyTokens(theirs);
   EXPECT_NE(expected.find('['), std::string::npos) << expected;
   EXPECT_EQ(GreedyTokens(ours), expected);
+}
+
+// mkgguf has no phi3: llama.cpp must accept corral's fused attn_qkv / gate|up layout and generate with it.
+TEST_F(TestModelParity, LlamaCppRunsCorralsPhi3) {
+  const fs::path ours = dir_ / "phi3.gguf";
+  const ProcessResult c =
+      RunProcess({CORRAL_TESTMODEL_EXE, "--vocab",
+                  (corral::testing::TestDataDir() / "models" / "ggml-vocab-phi-3.gguf").string(), "--arch",
+                  "phi3", "--dim", "64", "--layers", "2", "--heads", "4", "--kv-heads", "2", "--ffn", "96",
+                  "--dtype", "f16", "--out", ours.string()});
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  const std::string tokens = GreedyTokens(ours, "1,15043,3186");
+  EXPECT_NE(tokens.find_first_of("0123456789"), std::string::npos) << tokens;
 }
 
 }  // namespace
@@ -177,6 +231,83 @@ INSTANTIATE_TEST_SUITE_P(Types, QuantizedTestModelParity,
                                            QuantCase{"q5_1", "Q5_1"}, QuantCase{"q4_K", "Q4_K_S"},
                                            QuantCase{"q6_K", "Q6_K"}, QuantCase{"q3_K", "Q3_K_S"}),
                          [](const auto& info) { return std::string(info.param.corral_type); });
+
+// llama-quantize's mixtures (no --pure): corral-testmodel --ftype picks the same type for every tensor
+// (Q6_K output or tied embedding, more bits for attn_v / ffn_down in the first, last and every third layer,
+// attn_qkv treated as attention-v) and writes the same bytes. Eight layers make use_more_bits' pattern show.
+struct MixtureCase {
+  const char* arch;
+  const char* ftype;
+  const char* vocab;
+  const char* ffn = "512";  // 320: ffn_down rows fit no 256-element block and fall back (Q4_K → Q5_0, ...)
+};
+
+void PrintTo(const MixtureCase& c, std::ostream* os) {
+  *os << c.arch << "-" << c.ftype;
+}
+
+class MixtureTestModelParity : public TestModelParity, public ::testing::WithParamInterface<MixtureCase> {};
+
+TEST_P(MixtureTestModelParity, TensorsEqualLlamaQuantize) {
+  const MixtureCase& c = GetParam();
+  std::vector<std::string> shape = {
+      "--vocab",    (corral::testing::TestDataDir() / "models" / c.vocab).string(),
+      "--arch",     c.arch,
+      "--dim",      "256",
+      "--layers",   "8",
+      "--heads",    "4",
+      "--kv-heads", "2",
+      "--ffn",      c.ffn,
+      "--seed",     "21"};
+  if (std::string(c.arch) == "gemma3") shape.insert(shape.end(), {"--tied", "--head-dim", "64"});
+  const fs::path f32 = dir_ / "f32.gguf";
+  const fs::path theirs = dir_ / "theirs.gguf";
+  const fs::path ours = dir_ / "ours.gguf";
+  auto run = [&](std::vector<std::string> args, const std::vector<std::string>& more) {
+    args.insert(args.end(), more.begin(), more.end());
+    const ProcessResult r = RunProcess(args);
+    EXPECT_EQ(r.exit_code, 0) << args[0] << ": " << r.err;
+    return r.exit_code == 0;
+  };
+  ASSERT_TRUE(run({CORRAL_TESTMODEL_EXE, "--dtype", "f32", "--out", f32.string()}, shape));
+  ASSERT_TRUE(run({CORRAL_TESTMODEL_EXE, "--ftype", c.ftype, "--out", ours.string()}, shape));
+  ASSERT_TRUE(
+      run({(PeerDir() / "quantize").string(), "--quiet", f32.string(), theirs.string(), c.ftype}, {}));
+
+  Result<gguf::File> a = gguf::File::Open(theirs.string());
+  Result<gguf::File> b = gguf::File::Open(ours.string());
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  ASSERT_EQ(a->tensors().size(), b->tensors().size());
+  std::set<DType> types;
+  for (const gguf::TensorInfo& x : a->tensors()) {
+    const gguf::TensorInfo* y = b->FindTensor(x.name);
+    ASSERT_NE(y, nullptr) << x.name;
+    EXPECT_EQ(DTypeName(x.type), DTypeName(y->type)) << x.name;
+    EXPECT_TRUE(std::ranges::equal(x.data, y->data)) << x.name << " differs from llama-quantize's";
+    types.insert(x.type);
+  }
+  EXPECT_EQ(*b->GetU32("general.file_type"), *a->GetU32("general.file_type"));
+  EXPECT_GE(types.size(), 2u) << "a mixture has f32 norms and at least one quantized type";
+}
+
+INSTANTIATE_TEST_SUITE_P(FileTypes, MixtureTestModelParity,
+                         ::testing::Values(MixtureCase{"llama", "Q4_K_M", "ggml-vocab-llama-spm.gguf"},
+                                           MixtureCase{"llama", "Q5_K_M", "ggml-vocab-llama-spm.gguf"},
+                                           MixtureCase{"llama", "Q4_K_M", "ggml-vocab-llama-spm.gguf", "320"},
+                                           MixtureCase{"llama", "Q4_K_S", "ggml-vocab-llama-spm.gguf"},
+                                           MixtureCase{"llama", "Q3_K_M", "ggml-vocab-llama-spm.gguf"},
+                                           MixtureCase{"llama", "Q2_K", "ggml-vocab-llama-spm.gguf"},
+                                           MixtureCase{"llama", "Q4_0", "ggml-vocab-llama-spm.gguf"},
+                                           MixtureCase{"llama", "Q8_0", "ggml-vocab-llama-spm.gguf"},
+                                           MixtureCase{"gemma3", "Q4_K_M", "ggml-vocab-llama-spm.gguf"},
+                                           MixtureCase{"gemma3", "Q6_K", "ggml-vocab-llama-spm.gguf"},
+                                           MixtureCase{"phi3", "Q4_K_M", "ggml-vocab-phi-3.gguf"},
+                                           MixtureCase{"phi3", "Q5_K_M", "ggml-vocab-phi-3.gguf"}),
+                         [](const auto& info) {
+                           return std::string(info.param.arch) + "_" + info.param.ftype + "_ffn" +
+                                  info.param.ffn;
+                         });
 
 }  // namespace
 }  // namespace corral
