@@ -1,0 +1,3 @@
+module corral/go_reference
+
+go 1.19
