@@ -12,7 +12,7 @@ namespace {
 class VocabCasesTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(VocabCasesTest, MatchesLlamaCppTestTokenizer0) {
-  const tokenizer::Tokenizer tok = LoadTokenizer(GetParam());
+  const tokenizer::Tokenizer& tok = LoadTokenizer(GetParam());
   const std::vector<VocabCase> cases = ReadVocabCases(GetParam());
   ASSERT_GT(cases.size(), 10u);
   int failures = 0;

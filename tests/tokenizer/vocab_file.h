@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -20,8 +22,7 @@ inline std::string VocabPath(const std::string& name) {
   return (TestDataDir() / "models" / ("ggml-vocab-" + name + ".gguf")).string();
 }
 
-// A Tokenizer and the File it came from (kept for tests that read more metadata).
-inline tokenizer::Tokenizer LoadTokenizer(const std::string& name) {
+inline tokenizer::Tokenizer LoadTokenizerUncached(const std::string& name) {
   auto file = gguf::File::Open(VocabPath(name));
   EXPECT_TRUE(file.ok()) << file.status().ToString();
   if (!file.ok()) std::abort();
@@ -29,6 +30,14 @@ inline tokenizer::Tokenizer LoadTokenizer(const std::string& name) {
   EXPECT_TRUE(tok.ok()) << name << ": " << tok.status().ToString();
   if (!tok.ok()) std::abort();
   return std::move(tok).value();
+}
+
+// One Tokenizer per vocab for the whole test binary: loading a 128k-262k vocab costs seconds under ASan.
+inline const tokenizer::Tokenizer& LoadTokenizer(const std::string& name) {
+  static std::map<std::string, std::unique_ptr<tokenizer::Tokenizer>> cache;
+  std::unique_ptr<tokenizer::Tokenizer>& slot = cache[name];
+  if (slot == nullptr) slot = std::make_unique<tokenizer::Tokenizer>(LoadTokenizerUncached(name));
+  return *slot;
 }
 
 inline std::string ReadWholeFile(const std::string& path) {
