@@ -1,0 +1,226 @@
+#include "model/forward.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "base/fp16.h"
+#include "tensor/cpu/cpu_features.h"
+#include "tensor/quant/quant.h"
+
+namespace corral::model {
+namespace {
+
+size_t Floats(int64_t rows, int64_t width) {
+  return static_cast<size_t>(rows * width);
+}
+
+cpu::Isa ChooseIsa() {
+  const cpu::CpuFeatures& features = cpu::HostCpuFeatures();
+  auto isa = cpu::IsaFromEnvironment(features);
+  return isa.ok() ? *isa : cpu::BestIsa(features);
+}
+
+}  // namespace
+
+Forward::Forward(const Config& config, int n_batch_max, int n_outputs_max, int n_threads, int n_ctx,
+                 int kv_block_size, bool two_pass_attention, std::span<const uint16_t> gelu_table)
+    : config_(config),
+      pool_(n_threads),
+      matmul_scratch_(n_batch_max, std::max({config.n_embd, config.n_ff, config.n_head * config.head_dim_v})),
+      gelu_table_(gelu_table),
+      kv_block_size_(kv_block_size),
+      two_pass_attention_(two_pass_attention),
+      thread_scratch_floats_(static_cast<size_t>(std::max(n_ctx, kv_block_size) + config.head_dim_k)) {
+  matmul_options_.isa = ChooseIsa();
+  kernels_ = ops::AttentionKernelsFor(matmul_options_.isa);
+  const int64_t n = n_batch_max;
+  x_.resize(Floats(n, config.n_embd));
+  normed_.resize(Floats(n, config.n_embd));
+  q_.resize(Floats(n, config.q_dim()));
+  k_.resize(Floats(n, config.k_dim()));
+  v_.resize(Floats(n, config.v_dim()));
+  attn_.resize(Floats(n, config.n_head * config.head_dim_v));
+  proj_.resize(Floats(n, config.n_embd));
+  gate_.resize(Floats(n, config.n_ff));
+  up_.resize(Floats(n, config.n_ff));
+  out_rows_.resize(Floats(n_outputs_max, config.n_embd));
+  rope_cache_.resize(Floats(n, config.rope_dims));
+  thread_scratch_.resize(static_cast<size_t>(pool_.size()) * thread_scratch_floats_);
+}
+
+size_t Forward::scratch_bytes() const {
+  size_t floats = 0;
+  for (const auto* v : {&x_, &normed_, &q_, &k_, &v_, &attn_, &proj_, &gate_, &up_, &out_rows_, &rope_cache_,
+                        &thread_scratch_}) {
+    floats += v->size();
+  }
+  return floats * sizeof(float) + matmul_scratch_.bytes();
+}
+
+void Forward::Begin(const Batch& batch, KvCache& kv) {
+  batch_ = &batch;
+  kv_ = &kv;
+  n_tokens_ = batch.size();
+  rope_cache_base_ = std::nanf("");
+  rope_cache_factors_ = nullptr;
+}
+
+void Forward::Embed(const gguf::TensorInfo& token_embd, float scale) {
+  const size_t row_bytes = RowBytes(token_embd.type, config_.n_embd);
+  pool_.ParallelFor(n_tokens_, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const uint8_t* src = token_embd.data.data() + static_cast<size_t>(batch_->token[i]) * row_bytes;
+      float* dst = x().row(i);
+      quant::DequantizeRow(token_embd.type, src, dst, config_.n_embd);
+      if (scale != 1.f) {
+        for (int64_t j = 0; j < config_.n_embd; ++j) dst[j] *= scale;
+      }
+    }
+  });
+}
+
+void Forward::Norm(Rows in, std::span<const float> w, Rows out) {
+  pool_.ParallelFor(n_tokens_, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) ops::RmsNorm(in.row(i), w, config_.rms_eps, in.width, out.row(i));
+  });
+}
+
+void Forward::HeadNorm(Rows rows, int64_t head_dim, std::span<const float> w) {
+  const int64_t heads = rows.width / head_dim;
+  pool_.ParallelFor(n_tokens_ * heads, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      float* head = rows.row(i / heads) + (i % heads) * head_dim;
+      ops::RmsNorm(head, w, config_.rms_eps, head_dim, head);
+    }
+  });
+}
+
+Status Forward::Project(const WeightView& w, Rows in, Rows out) {
+  return Matmul(pool_, matmul_options_, w, in.data, n_tokens_, in.width, out.data, out.width,
+                matmul_scratch_);
+}
+
+void Forward::AddBias(Rows rows, std::span<const float> bias) {
+  for (int64_t i = 0; i < n_tokens_; ++i) {
+    float* r = rows.row(i);
+    for (int64_t j = 0; j < rows.width; ++j) r[j] += bias[static_cast<size_t>(j)];
+  }
+}
+
+void Forward::PrepareRope(int /*table*/, float freq_base, std::span<const float> freq_factors) {
+  if (rope_cache_base_ == freq_base && rope_cache_factors_ == freq_factors.data()) return;
+  ops::RopeParams p{config_.rope_mode, config_.rope_dims, freq_base, config_.rope_freq_scale, freq_factors};
+  pool_.ParallelFor(n_tokens_, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      ops::RopeCache(p, batch_->pos[i], rope_cache_.data() + i * config_.rope_dims);
+    }
+  });
+  rope_cache_base_ = freq_base;
+  rope_cache_factors_ = freq_factors.data();
+}
+
+void Forward::Rope(int layer, std::span<const float> freq_factors, Rows q, Rows k) {
+  const bool swa = config_.layer_is_swa[static_cast<size_t>(layer)];
+  const float base = swa ? config_.rope_freq_base_swa : config_.rope_freq_base;
+  PrepareRope(0, base, freq_factors);
+  ops::RopeParams p{config_.rope_mode, config_.rope_dims, base, config_.rope_freq_scale, freq_factors};
+  const int hd = static_cast<int>(config_.head_dim_k);
+  pool_.ParallelFor(n_tokens_, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const float* cache = rope_cache_.data() + i * config_.rope_dims;
+      ops::RopeApply(p, cache, q.row(i), static_cast<int>(config_.n_head), hd);
+      ops::RopeApply(p, cache, k.row(i), static_cast<int>(config_.n_head_kv), hd);
+    }
+  });
+}
+
+void Forward::Attention(int layer, Rows q, Rows k, Rows v, Rows out) {
+  pool_.ParallelFor(n_tokens_, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      uint16_t* kd = kv_->KRow(layer, batch_->seq[i], batch_->pos[i]);
+      uint16_t* vd = kv_->VRow(layer, batch_->seq[i], batch_->pos[i]);
+      for (int64_t j = 0; j < k.width; ++j) kd[j] = Fp32ToFp16(k.row(i)[j]);
+      for (int64_t j = 0; j < v.width; ++j) vd[j] = Fp32ToFp16(v.row(i)[j]);
+    }
+  });
+  const int64_t n_head = config_.n_head;
+  const int64_t group = config_.n_head / config_.n_head_kv;
+  const int hd_k = static_cast<int>(config_.head_dim_k);
+  const int hd_v = static_cast<int>(config_.head_dim_v);
+  const bool swa = config_.layer_is_swa[static_cast<size_t>(layer)];
+  // gemma3 and phi3 scale q before attention (ggml_scale, then a kq scale of 1); the others scale q·k.
+  const float q_scale = config_.scale_q_before_attention ? config_.attention_scale : 1.f;
+  const float kq_scale = config_.scale_q_before_attention ? 1.f : config_.attention_scale;
+  pool_.Run([&](int ith, int nth) {
+    float* q16 = thread_scratch_.data() + static_cast<size_t>(ith) * thread_scratch_floats_;
+    float* scores = q16 + hd_k;
+    const int64_t items = n_tokens_ * n_head;
+    for (int64_t item = items * ith / nth; item < items * (ith + 1) / nth; ++item) {
+      const int64_t i = item / n_head;
+      const int64_t h = item % n_head;
+      const int seq = batch_->seq[i];
+      const int32_t pos = batch_->pos[i];
+      // llama.cpp multiplies the f16 cache by q converted to f16 (ggml's f16 dot type); so do we.
+      const float* qh = q.row(i) + h * hd_k;
+      for (int j = 0; j < hd_k; ++j) q16[j] = Fp16ToFp32(Fp32ToFp16(qh[j] * q_scale));
+      ops::HeadSpec spec;
+      spec.k_offset = (h / group) * hd_k;
+      spec.v_offset = (h / group) * hd_v;
+      spec.head_dim_k = hd_k;
+      spec.head_dim_v = hd_v;
+      spec.scale = kq_scale;
+      // A sliding-window layer sees the positions p with pos − p < window (llama.cpp's is_masked_swa).
+      const int32_t first =
+          swa ? std::max<int32_t>(0, pos - static_cast<int32_t>(config_.sliding_window) + 1) : 0;
+      float* dst = out.row(i) + h * hd_v;
+      if (two_pass_attention_) {
+        ops::AttendHeadTwoPass(kernels_, kv_->View(layer, seq), spec, q16, first, pos, scores, dst);
+      } else {
+        ops::AttendHead(kernels_, kv_->View(layer, seq), spec, q16, first, pos, scores, dst);
+      }
+    }
+  });
+}
+
+void Forward::Add(Rows into, Rows add) {
+  pool_.ParallelFor(n_tokens_, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      float* a = into.row(i);
+      const float* b = add.row(i);
+      for (int64_t j = 0; j < into.width; ++j) a[j] += b[j];
+    }
+  });
+}
+
+void Forward::SwiGlu(Rows gate, Rows up) {
+  pool_.ParallelFor(n_tokens_, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) ops::SwiGlu(gate.row(i), up.row(i), gate.width, gate.row(i));
+  });
+}
+
+void Forward::GeGlu(Rows gate, Rows up) {
+  pool_.ParallelFor(n_tokens_, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      ops::GeGlu(gelu_table_.data(), gate.row(i), up.row(i), gate.width, gate.row(i));
+    }
+  });
+}
+
+Status Forward::Output(const Weights& weights, std::span<float> logits) {
+  int64_t n_out = 0;
+  for (int64_t i = 0; i < n_tokens_; ++i) {
+    if (batch_->wants_logits[i] == 0) continue;
+    std::copy_n(x().row(i), config_.n_embd, out_rows_.data() + n_out * config_.n_embd);
+    ++n_out;
+  }
+  if (n_out == 0) return Status::Ok();
+  Rows rows{out_rows_.data(), config_.n_embd};
+  const int saved = n_tokens_;
+  n_tokens_ = static_cast<int>(n_out);
+  Norm(rows, weights.output_norm, rows);
+  Status status = Project(weights.output, rows, Rows{logits.data(), config_.n_vocab});
+  n_tokens_ = saved;
+  return status;
+}
+
+}  // namespace corral::model

@@ -1,0 +1,89 @@
+#include "tensor/ops/norm_rope.h"
+
+#include <cmath>
+
+#include "base/fp16.h"
+
+namespace corral::ops {
+
+void RmsNorm(const float* x, std::span<const float> w, float eps, int64_t n, float* y) {
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i] * x[i]);
+  const float mean = static_cast<float>(sum / static_cast<double>(n));
+  const float scale = 1.0f / std::sqrt(mean + eps);
+  if (w.empty()) {
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] * scale;
+  } else {
+    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] * scale) * w[static_cast<size_t>(i)];
+  }
+}
+
+void RopeCache(const RopeParams& p, int32_t pos, float* cache) {
+  const float theta_scale = std::pow(p.freq_base, -2.0f / static_cast<float>(p.n_dims));
+  float theta = static_cast<float>(pos);
+  for (int i = 0; i < p.n_dims / 2; ++i) {
+    const float factor = p.freq_factors.empty() ? 1.0f : p.freq_factors[static_cast<size_t>(i)];
+    const float angle = p.freq_scale * (theta / factor);
+    cache[2 * i] = std::cos(angle);
+    cache[2 * i + 1] = std::sin(angle);
+    theta *= theta_scale;
+  }
+}
+
+void RopeApply(const RopeParams& p, const float* cache, float* x, int n_heads, int head_dim) {
+  const int half = p.n_dims / 2;
+  for (int h = 0; h < n_heads; ++h) {
+    float* row = x + static_cast<int64_t>(h) * head_dim;
+    for (int i = 0; i < half; ++i) {
+      const float c = cache[2 * i];
+      const float s = cache[2 * i + 1];
+      float* a = p.mode == RopeMode::kNormal ? row + 2 * i : row + i;
+      float* b = p.mode == RopeMode::kNormal ? row + 2 * i + 1 : row + i + half;
+      const float x0 = *a;
+      const float x1 = *b;
+      *a = x0 * c - x1 * s;
+      *b = x0 * s + x1 * c;
+    }
+  }
+}
+
+void SwiGlu(const float* gate, const float* up, int64_t n, float* out) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = gate[i];
+    out[i] = g / (1.0f + std::exp(-g)) * up[i];
+  }
+}
+
+namespace {
+
+// ggml's tanh approximation of GELU (constants as ggml writes them).
+float GeluTanh(float x) {
+  constexpr float kCoefA = 0.044715f;
+  constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f;
+  return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + kCoefA * x * x)));
+}
+
+}  // namespace
+
+void MakeGeluTable(std::span<uint16_t> table) {
+  for (size_t i = 0; i < table.size(); ++i) {
+    table[i] = Fp32ToFp16(GeluTanh(Fp16ToFp32(static_cast<uint16_t>(i))));
+  }
+}
+
+void GeGlu(const uint16_t* table, const float* gate, const float* up, int64_t n, float* out) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = gate[i];
+    float a;
+    if (g <= -10.0f) {
+      a = 0.0f;
+    } else if (g >= 10.0f) {
+      a = g;
+    } else {
+      a = Fp16ToFp32(table[Fp32ToFp16(g)]);
+    }
+    out[i] = a * up[i];
+  }
+}
+
+}  // namespace corral::ops

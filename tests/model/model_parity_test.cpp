@@ -1,0 +1,169 @@
+// Parity with llama.cpp: every tests/model/golden/*.json holds greedy runs of llama.cpp (ref.mjs greedy) on a
+// model that corral-testmodel writes from the file's own arguments. corral must produce the same tokens for
+// the steps before llama.cpp's first near-tie (clear_prefix: top-1/top-2 margin < 0.05) and the same top-5
+// probabilities (softmax of the raw logits over the whole vocabulary) within 0.01 at each of them — with the
+// prompt evaluated as one batch and again token by token.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "../cli/run_process.h"
+#include "model/context.h"
+#include "model/model.h"
+#include "test_paths.h"
+
+namespace corral::model {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+fs::path GoldenDir() {
+  return testing::SourceDir() / "tests" / "model" / "golden";
+}
+
+std::vector<std::string> GoldenCases() {
+  std::vector<std::string> names;
+  if (!fs::exists(GoldenDir())) return names;
+  for (const auto& entry : fs::directory_iterator(GoldenDir())) {
+    if (entry.path().extension() == ".json") names.push_back(entry.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+fs::path CacheDir() {
+  const char* dir = std::getenv("CORRAL_BINARY_DIR");
+  fs::path base = dir != nullptr ? fs::path(dir) : fs::temp_directory_path();
+  return base / "model-parity-cache";
+}
+
+// Writes (once; later tests reuse the file) the model a golden file was made on.
+::testing::AssertionResult MakeModel(const json& golden, fs::path& out) {
+  fs::create_directories(CacheDir());
+  out = CacheDir() / (golden.at("case").get<std::string>() + ".gguf");
+  std::vector<std::string> argv = {
+      CORRAL_TESTMODEL_EXE, "--vocab",
+      (testing::TestDataDir() / "models" / golden.at("vocab").get<std::string>()).string()};
+  for (const auto& a : golden.at("testmodel")) argv.push_back(a.get<std::string>());
+  // "dtype": every matrix in one type (corral-testmodel --dtype); "ftype": a llama.cpp file type, with
+  // llama-quantize's per-tensor mixture (--ftype).
+  if (golden.contains("dtype") && golden.at("dtype").is_string()) {
+    argv.insert(argv.end(), {"--dtype", golden.at("dtype").get<std::string>()});
+  } else {
+    argv.insert(argv.end(), {"--ftype", golden.at("ftype").get<std::string>()});
+  }
+  // The arguments are part of the cache key: a golden file regenerated with other arguments remakes it.
+  std::string key;
+  for (const auto& a : argv) key += a + '\n';
+  const fs::path key_file = out.string() + ".args";
+  if (fs::exists(out) && fs::exists(key_file)) {
+    std::ifstream in(key_file);
+    const std::string cached((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cached == key) return ::testing::AssertionSuccess();
+  }
+  const fs::path tmp = out.string() + ".tmp";
+  argv.insert(argv.end(), {"--out", tmp.string()});
+  const testing::ProcessResult r = testing::RunProcess(argv);
+  if (r.exit_code != 0) return ::testing::AssertionFailure() << "corral-testmodel failed: " << r.err;
+  fs::rename(tmp, out);
+  std::ofstream(key_file) << key;
+  return ::testing::AssertionSuccess();
+}
+
+std::vector<double> Softmax(std::span<const float> logits) {
+  const float max = *std::max_element(logits.begin(), logits.end());
+  double sum = 0;
+  for (float l : logits) sum += std::exp(static_cast<double>(l - max));
+  std::vector<double> p(logits.size());
+  for (size_t i = 0; i < logits.size(); ++i) p[i] = std::exp(static_cast<double>(logits[i] - max)) / sum;
+  return p;
+}
+
+int Argmax(std::span<const float> logits) {
+  return static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+}
+
+// Greedy decoding of one run: the prompt as one batch (or token by token), then clear_prefix steps, each
+// checked against llama.cpp's step.
+void CheckRun(const Model& model, const json& run, bool token_by_token) {
+  const std::vector<int32_t> prompt = run.at("prompt_ids").get<std::vector<int32_t>>();
+  const int clear_prefix = run.at("clear_prefix").get<int>();
+  const json& steps = run.at("steps");
+  ContextOptions options;
+  options.n_ctx = static_cast<int>(prompt.size()) + static_cast<int>(steps.size()) + 1;
+  options.n_batch_max = static_cast<int>(prompt.size());
+  options.n_threads = 2;
+  auto context = Context::Create(model, options);
+  ASSERT_TRUE(context.ok()) << context.status().ToString();
+  Context& ctx = **context;
+  Batch batch;
+  for (size_t i = 0; i < prompt.size(); ++i) {
+    batch.Add(prompt[i], static_cast<int32_t>(i), 0, i + 1 == prompt.size());
+    if (token_by_token || i + 1 == prompt.size()) {
+      const Status s = ctx.Decode(batch);
+      ASSERT_TRUE(s.ok()) << s.ToString();
+      batch.Clear();
+    }
+  }
+  int32_t pos = static_cast<int32_t>(prompt.size());
+  for (int step = 0; step < clear_prefix; ++step) {
+    const json& ref = steps.at(static_cast<size_t>(step));
+    std::span<const float> logits = ctx.Logits(0);
+    const int token = Argmax(logits);
+    const std::vector<double> p = Softmax(logits);
+    ASSERT_EQ(token, ref.at("token").get<int>()) << "step " << step << " (margin " << ref.at("margin") << ")";
+    for (const auto& top : ref.at("top")) {
+      const int id = top.at(0).get<int>();
+      EXPECT_NEAR(p[static_cast<size_t>(id)], top.at(1).get<double>(), 0.01)
+          << "step " << step << " token " << id << ": logit " << logits[static_cast<size_t>(id)]
+          << ", llama.cpp " << top.at(2);
+    }
+    batch.Clear();
+    batch.Add(token, pos++, 0, true);
+    const Status s = ctx.Decode(batch);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+}
+
+class GoldenParity : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenParity, GreedyMatchesLlamaCpp) {
+  std::ifstream in(GoldenDir() / (GetParam() + ".json"));
+  const json golden = json::parse(in);
+  fs::path path;
+  ASSERT_TRUE(MakeModel(golden, path));
+  auto model = Model::Load(path);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  int run_index = 0;
+  for (const json& run : golden.at("runs")) {
+    SCOPED_TRACE("run " + std::to_string(run_index++));
+    {
+      SCOPED_TRACE("prompt as one batch");
+      CheckRun(**model, run, false);
+    }
+    {
+      SCOPED_TRACE("prompt token by token");
+      CheckRun(**model, run, true);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Golden, GoldenParity, ::testing::ValuesIn(GoldenCases()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param;
+                           std::replace_if(
+                               name.begin(), name.end(), [](char c) { return !std::isalnum(c); }, '_');
+                           return name;
+                         });
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(GoldenParity);
+
+}  // namespace
+}  // namespace corral::model
