@@ -10,6 +10,8 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   corral::cli::RegisterInspectCommand(app, exit_code);
   corral::cli::RegisterTemplateCommand(app, exit_code);
+  corral::cli::RegisterRunCommand(app, exit_code);
+  corral::cli::RegisterBenchCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

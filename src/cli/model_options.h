@@ -1,0 +1,26 @@
+// Ollama's generation options given on the command line as repeatable `--option name=value`
+// (`--option temperature=0 --option num_ctx=8192`), parsed into typed settings with Ollama's defaults.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "sample/sampler.h"
+
+namespace corral::cli {
+
+struct ModelOptions {
+  sample::SamplerOptions sampler;
+  int32_t num_predict = -1;  // -1: until the context is full (Ollama's default)
+  int32_t num_ctx = 4096;    // Ollama's default context; capped at the model's training context
+  int32_t num_thread = 0;    // 0: one per core
+  int32_t num_batch = 512;   // prompt tokens per forward pass
+};
+
+// InvalidArgument naming the option for an unknown name, a malformed `name=value`, or a value of the wrong
+// type or range.
+Result<ModelOptions> ParseModelOptions(const std::vector<std::string>& assignments);
+
+}  // namespace corral::cli

@@ -1,0 +1,163 @@
+// `corral run MODEL [PROMPT] [--raw] [--option name=value ...] [--verbose]`: loads a GGUF model in this
+// process, prints the completion of PROMPT (read from stdin when not given and stdin is not a terminal) as
+// it is generated, and exits. Without --raw the prompt is one user message formatted by the model's chat
+// template; --raw sends the text as it is. --verbose adds Ollama's timing block on stderr.
+#include <unistd.h>
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/go_duration.h"
+#include "cli/model_options.h"
+#include "engine/generator.h"
+#include "model/context.h"
+#include "model/model.h"
+#include "template/template.h"
+#include "template/value.h"
+#include "tokenizer/tokenizer.h"
+
+namespace corral::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct RunArgs {
+  std::string model;
+  std::string prompt;
+  bool prompt_given = false;
+  bool raw = false;
+  bool verbose = false;
+  std::vector<std::string> options;
+};
+
+// One user message through the model's Jinja chat template (tokenizer.chat_template), with the generation
+// prompt, as `ollama run` sends a single message. Models without a template get the text unchanged.
+Result<std::string> FormatUserMessage(const gguf::File& file, const tokenizer::Tokenizer& tok,
+                                      const std::string& text) {
+  Result<std::string_view> source = file.GetString("tokenizer.chat_template");
+  if (!source.ok()) return text;
+  CORRAL_ASSIGN_OR_RETURN(jinja::Template tpl, jinja::Template::Parse(*source));
+  jinja::Value message = jinja::Value::Dict();
+  message.dict().Set(jinja::Value::String("role"), jinja::Value::String("user"));
+  message.dict().Set(jinja::Value::String("content"), jinja::Value::String(text));
+  const jinja::Value messages = jinja::Value::List({message});
+  jinja::Value context = jinja::Value::Dict();
+  context.dict().Set(jinja::Value::String("messages"), messages);
+  context.dict().Set(jinja::Value::String("add_generation_prompt"), jinja::Value::Bool(true));
+  const auto special_text = [&](int32_t id) { return std::string(id >= 0 ? tok.TokenText(id) : ""); };
+  context.dict().Set(jinja::Value::String("bos_token"), jinja::Value::String(special_text(tok.bos())));
+  context.dict().Set(jinja::Value::String("eos_token"), jinja::Value::String(special_text(tok.eos())));
+  Result<std::string> rendered = tpl.Render(context);
+  if (!rendered.ok())
+    return Status::InvalidArgument("the model's chat template: " + rendered.status().message());
+  return rendered;
+}
+
+// Tokenizes a prompt as llama.cpp does (BOS/EOS as the vocab asks, special-token text parsed), except that a
+// template which already wrote the BOS text does not get a second BOS.
+std::vector<int32_t> TokenizePrompt(const tokenizer::Tokenizer& tok, const std::string& prompt) {
+  const std::string_view bos = tok.bos() >= 0 ? tok.TokenText(tok.bos()) : std::string_view();
+  const bool has_bos = tok.add_bos() && !bos.empty() && std::string_view(prompt).starts_with(bos);
+  std::vector<int32_t> ids = tok.Encode(prompt, /*add_special=*/!has_bos, /*parse_special=*/true);
+  if (has_bos && tok.add_eos() && (ids.empty() || ids.back() != tok.eos())) ids.push_back(tok.eos());
+  return ids;
+}
+
+void PrintRate(const char* label, int32_t count, std::chrono::nanoseconds duration) {
+  const double seconds = std::chrono::duration<double>(duration).count();
+  std::fprintf(stderr, "%-22s%d token(s)\n", (std::string(label) + " count:").c_str(), count);
+  std::fprintf(stderr, "%-22s%s\n", (std::string(label) + " duration:").c_str(),
+               FormatGoDuration(duration).c_str());
+  std::fprintf(stderr, "%-22s%.2f tokens/s\n", (std::string(label) + " rate:").c_str(),
+               seconds > 0 ? count / seconds : 0.0);
+}
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "corral: %s\n", message.c_str());
+  return 1;
+}
+
+int Run(const RunArgs& args) {
+  const Clock::time_point start = Clock::now();
+  Result<ModelOptions> options = ParseModelOptions(args.options);
+  if (!options.ok()) return Fail(options.status().message());
+
+  std::string prompt = args.prompt;
+  if (!args.prompt_given) {
+    if (::isatty(STDIN_FILENO)) {
+      return Fail("give a PROMPT (or pipe one on stdin); the interactive chat needs `corral serve`");
+    }
+    prompt.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  }
+  if (!std::filesystem::is_regular_file(args.model)) {
+    return Fail(args.model + ": no such model file (give the path of a .gguf file)");
+  }
+
+  Result<std::unique_ptr<model::Model>> model = model::Model::Load(args.model);
+  if (!model.ok()) return Fail(args.model + ": " + model.status().ToString());
+  Result<tokenizer::Tokenizer> tok = tokenizer::Tokenizer::FromGguf((*model)->file());
+  if (!tok.ok()) return Fail(args.model + ": " + tok.status().ToString());
+
+  const model::Config& config = (*model)->config();
+  int32_t n_ctx = options->num_ctx;
+  if (config.n_ctx_train > 0 && n_ctx > config.n_ctx_train) n_ctx = static_cast<int32_t>(config.n_ctx_train);
+  Result<std::unique_ptr<model::Context>> context = model::Context::Create(
+      **model, {.n_ctx = n_ctx, .n_batch_max = options->num_batch, .n_threads = options->num_thread});
+  if (!context.ok()) return Fail(context.status().ToString());
+  const Clock::time_point loaded = Clock::now();
+
+  if (!args.raw) {
+    Result<std::string> formatted = FormatUserMessage((*model)->file(), *tok, prompt);
+    if (!formatted.ok()) return Fail(formatted.status().message());
+    prompt = std::move(*formatted);
+  }
+  const std::vector<int32_t> ids = TokenizePrompt(*tok, prompt);
+
+  sample::Sampler sampler(options->sampler, tok->n_vocab());
+  Result<engine::GenerateResult> result = engine::Generate(
+      **context, *tok, sampler, ids, {.num_predict = options->num_predict}, [](std::string_view text) {
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        std::fflush(stdout);
+        return true;
+      });
+  if (!result.ok()) return Fail(result.status().ToString());
+  std::fputs("\n", stdout);
+  std::fflush(stdout);
+
+  if (args.verbose) {
+    std::fprintf(stderr, "\n%-22s%s\n", "total duration:", FormatGoDuration(Clock::now() - start).c_str());
+    std::fprintf(stderr, "%-22s%s\n", "load duration:", FormatGoDuration(loaded - start).c_str());
+    PrintRate("prompt eval", result->prompt_eval_count, result->prompt_eval_duration);
+    PrintRate("eval", result->eval_count, result->eval_duration);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void RegisterRunCommand(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* cmd = app.add_subcommand("run", "Run a model on a prompt and print the completion");
+  cmd->add_option("MODEL", args->model, "path of a .gguf model file")->required();
+  cmd->add_option("PROMPT", args->prompt, "the prompt (default: stdin)");
+  cmd->add_flag("--raw", args->raw, "send the prompt as it is, without the chat template");
+  cmd->add_flag("--verbose", args->verbose, "print timings (load, prompt eval, eval) on stderr");
+  cmd->add_option(
+         "--option,-o", args->options,
+         "generation option name=value (temperature, top_k, top_p, min_p, seed, num_predict, num_ctx, "
+         "num_thread, repeat_penalty, ...); repeatable")
+      ->allow_extra_args(false);
+  cmd->callback([args, cmd, &exit_code] {
+    args->prompt_given = cmd->count("PROMPT") > 0;
+    exit_code = Run(*args);
+  });
+}
+
+}  // namespace corral::cli
