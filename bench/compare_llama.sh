@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The engine's speed table against llama.cpp, measured in one run on this machine (issue: decode ≥ 1.1×
+# llama.cpp or ≥ 90 % of the bandwidth bound, prefill ≥ 1.0×):
+#   Llama-3.2-1B-shaped random-weight models (corral-testmodel, the shape of mkgguf's llama3.2-1b preset) in
+#   F16, Q8_0 and Q4_K_M; prefill pp512 and decode tg128 at 2 threads; decode at depth 4096; peak resident
+#   memory. corral and llama.cpp (../shared/peer llbench) alternate per model so drift hits both.
+#
+#   bench/compare_llama.sh [BUILD_DIR (default build/release)] [MODEL_DIR (default /tmp/corral-1b)]
+# Env: TYPES="f16 Q8_0 Q4_K_M" THREADS=2 REPS=3 DEPTH=4096
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build/release}
+models=${2:-/tmp/corral-1b}
+peer_cache=${PEER_CACHE:-/tmp/peer-cache}
+types=${TYPES:-f16 Q8_0 Q4_K_M}
+threads=${THREADS:-2}
+reps=${REPS:-3}
+depth=${DEPTH:-4096}
+corral=$build/bin/corral
+testmodel=$build/bin/corral-testmodel
+llbench=$peer_cache/bin/llbench
+vocab=${CORRAL_TESTDATA:-$root/build/testdata}/models/ggml-vocab-llama-bpe.gguf
+mkdir -p "$models"
+[[ -x $llbench ]] || bash "$root/../shared/peer/setup.sh" >/dev/null
+
+for t in $types; do
+  f=$models/l1b-$t.gguf
+  [[ -f $f ]] && continue
+  if [[ $t == f16 ]]; then q=(--dtype f16); else q=(--ftype "$t"); fi
+  "$testmodel" --vocab "$vocab" --dim 2048 --layers 16 --heads 32 --kv-heads 8 --ffn 8192 --tied --ctx 131072 \
+    --rope-base 500000 --rope-scaling llama3:32 --name "random Llama-3.2-1B shape" --seed 1 "${q[@]}" --out "$f" >&2
+done
+
+# peak RSS (bytes) of a command, its stdout to $out
+rss() { local out=$1; shift; /usr/bin/time -f '%M' -o "$out.rss" "$@" > "$out"; echo $(( $(cat "$out.rss") * 1024 )); }
+
+bw=$("$peer_cache/bin/membw" --threads "$threads" --json | node -e '
+  const j = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  console.log(j.results.find((x) => x.kernel === "read").median_gbs);')
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+echo "membw read ${threads}t: ${bw:-?} GB/s"
+printf '| type | weights MB | pp512 llama | pp512 corral | × | tg128 llama | tg128 corral | × | corral / bound | tg@%d llama | tg@%d corral | × | RSS llama MB | RSS corral MB |\n' "$depth" "$depth"
+printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+for t in $types; do
+  f=$models/l1b-$t.gguf
+  rl=$(rss "$tmp/l.json" "$llbench" "$f" -t "$threads" -p 512 -n 128 -r "$reps" --json)
+  rc=$(rss "$tmp/c.json" "$corral" bench "$f" -t "$threads" -p 512 -n 128 -r "$reps" --json)
+  "$llbench" "$f" -t "$threads" -p 0 -n 32 -r "$reps" -d "$depth" --json > "$tmp/ld.json"
+  "$corral" bench "$f" -t "$threads" -p 0 -n 32 -r "$reps" -d "$depth" --json > "$tmp/cd.json"
+  node -e '
+    const fs = require("fs"), rd = (p) => JSON.parse(fs.readFileSync(p, "utf8"));
+    const [l, c, ld, cd] = ["l", "c", "ld", "cd"].map((n) => rd(process.argv[1] + "/" + n + ".json"));
+    const bw = Number(process.argv[2]), mb = c.model_bytes / 1e6;
+    const bound = bw ? (bw * 1e3) / mb : NaN;
+    const x = (a, b) => (b / a).toFixed(2);
+    console.log(`| ${process.argv[3]} | ${mb.toFixed(0)} | ${l.prefill_tps.toFixed(1)} | ${c.prefill_tps.toFixed(1)} | ${x(l.prefill_tps, c.prefill_tps)} | ` +
+      `${l.decode_tps.toFixed(2)} | ${c.decode_tps.toFixed(2)} | ${x(l.decode_tps, c.decode_tps)} | ${(100 * c.decode_tps / bound).toFixed(0)} % | ` +
+      `${ld.decode_tps.toFixed(2)} | ${cd.decode_tps.toFixed(2)} | ${x(ld.decode_tps, cd.decode_tps)} | ` +
+      `${(Number(process.argv[4]) / 1e6).toFixed(0)} | ${(Number(process.argv[5]) / 1e6).toFixed(0)} |`);
+  ' "$tmp" "${bw:-0}" "$t" "$rl" "$rc"
+done
