@@ -30,7 +30,8 @@ Forward::Forward(const Config& config, int n_batch_max, int n_outputs_max, int n
       gelu_table_(gelu_table),
       kv_block_size_(kv_block_size),
       two_pass_attention_(two_pass_attention),
-      thread_scratch_floats_(static_cast<size_t>(std::max(n_ctx, kv_block_size) + config.head_dim_k)) {
+      thread_scratch_floats_(
+          static_cast<size_t>(std::max(n_ctx, kv_block_size) + config.head_dim_k + 64 * config.head_dim_v)) {
   matmul_options_.isa = ChooseIsa();
   kernels_ = ops::AttentionKernelsFor(matmul_options_.isa);
   const int64_t n = n_batch_max;
@@ -151,9 +152,13 @@ void Forward::Attention(int layer, Rows q, Rows k, Rows v, Rows out) {
   // gemma3 and phi3 scale q before attention (ggml_scale, then a kq scale of 1); the others scale q·k.
   const float q_scale = config_.scale_q_before_attention ? config_.attention_scale : 1.f;
   const float kq_scale = config_.scale_q_before_attention ? 1.f : config_.attention_scale;
+  // llama.cpp multiplies a batch of ≥ 2 tokens by llamafile's tinyBLAS and a single token by ggml's vec_dot;
+  // their f16 sums are ordered differently (ops::AttentionKernels).
+  const int n_acc = n_tokens_ >= 2 ? 1 : 4;
   pool_.Run([&](int ith, int nth) {
     float* q16 = thread_scratch_.data() + static_cast<size_t>(ith) * thread_scratch_floats_;
-    float* scores = q16 + hd_k;
+    float* lanes = q16 + hd_k;
+    float* scores = lanes + 64 * hd_v;
     const int64_t items = n_tokens_ * n_head;
     for (int64_t item = items * ith / nth; item < items * (ith + 1) / nth; ++item) {
       const int64_t i = item / n_head;
@@ -174,7 +179,8 @@ void Forward::Attention(int layer, Rows q, Rows k, Rows v, Rows out) {
           swa ? std::max<int32_t>(0, pos - static_cast<int32_t>(config_.sliding_window) + 1) : 0;
       float* dst = out.row(i) + h * hd_v;
       if (two_pass_attention_) {
-        ops::AttendHeadTwoPass(kernels_, kv_->View(layer, seq), spec, q16, first, pos, scores, dst);
+        ops::AttendHeadTwoPass(kernels_, kv_->View(layer, seq), spec, q16, first, pos, n_acc, scores, lanes,
+                               dst);
       } else {
         ops::AttendHead(kernels_, kv_->View(layer, seq), spec, q16, first, pos, scores, dst);
       }

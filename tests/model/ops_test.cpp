@@ -8,6 +8,7 @@
 #include "base/fp16.h"
 #include "tensor/cpu/cpu_features.h"
 #include "tensor/ops/attention.h"
+#include "tensor/ops/ggml_exp.h"
 #include "tensor/ops/norm_rope.h"
 
 namespace corral::ops {
@@ -142,11 +143,11 @@ std::vector<double> TwoPassReference(const BlockStore& s, const HeadSpec& h, con
   return out;
 }
 
-TEST(OpsAttention, OnlineSoftmaxMatchesTwoPassOnEveryIsa) {
+TEST(OpsAttention, OnlineAndLlamaCppOrderMatchTheTwoPassReferenceOnEveryIsa) {
   const int head_dim = 64, n_kv_heads = 2, positions = 300, block = 32;
   const BlockStore store(block, positions, head_dim * n_kv_heads, 11);
   const auto q = Random(head_dim, 12, 2.f);  // sharp softmax: a wrong maximum would show
-  std::vector<float> scores(block), out(head_dim);
+  std::vector<float> scores(positions), lanes(64 * head_dim), out(head_dim);
   for (cpu::Isa isa : cpu::SupportedIsas(cpu::HostCpuFeatures())) {
     const AttentionKernels kernels = AttentionKernelsFor(isa);
     for (int kv_head : {0, 1}) {
@@ -156,12 +157,52 @@ TEST(OpsAttention, OnlineSoftmaxMatchesTwoPassOnEveryIsa) {
         SCOPED_TRACE(::testing::Message()
                      << cpu::IsaName(isa) << " head " << kv_head << " [" << first << ", " << last << "]");
         HeadSpec h{kv_head * head_dim, kv_head * head_dim, head_dim, head_dim, 0.125f};
-        AttendHead(kernels, store.View(), h, q.data(), first, last, scores.data(), out.data());
         const auto want = TwoPassReference(store, h, q.data(), first, last);
+        AttendHead(kernels, store.View(), h, q.data(), first, last, scores.data(), out.data());
         for (int i = 0; i < head_dim; ++i) EXPECT_NEAR(out[i], want[i], 1e-4) << i;
+        for (int n_acc : {1, 4}) {
+          AttendHeadTwoPass(kernels, store.View(), h, q.data(), first, last, n_acc, scores.data(),
+                            lanes.data(), out.data());
+          // The probabilities are rounded to f16 (2^-11 relative), as llama.cpp rounds them.
+          for (int i = 0; i < head_dim; ++i) EXPECT_NEAR(out[i], want[i], 2e-3) << i << " n_acc " << n_acc;
+        }
       }
     }
   }
+}
+
+// Every instruction family sums in ggml's order, so they agree with the scalar emulation to the bit.
+TEST(OpsAttention, DotOrderIsTheSameOnEveryIsa) {
+  const auto kf = Random(256, 21);
+  const auto q = Random(256, 22);
+  std::vector<uint16_t> k;
+  for (float f : kf) k.push_back(Fp32ToFp16(f));
+  const AttentionKernels scalar = AttentionKernelsFor(cpu::Isa::kScalar);
+  for (cpu::Isa isa : cpu::SupportedIsas(cpu::HostCpuFeatures())) {
+    const AttentionKernels kernels = AttentionKernelsFor(isa);
+    for (int n : {16, 64, 128, 80, 256}) {
+      for (int n_acc : {1, 4}) {
+        EXPECT_EQ(kernels.dot_f16(k.data(), q.data(), n, n_acc), scalar.dot_f16(k.data(), q.data(), n, n_acc))
+            << cpu::IsaName(isa) << " n " << n << " n_acc " << n_acc;
+      }
+      double want = 0;
+      for (int i = 0; i < n; ++i) want += double(Fp16ToFp32(k[i])) * q[i];
+      EXPECT_NEAR(kernels.dot_f16(k.data(), q.data(), n, 4), want, 1e-4);
+    }
+    std::vector<float> a(40, 1.f), b(40, 1.f);
+    kernels.axpy_f16(0.3f, k.data(), a.data(), 40);
+    scalar.axpy_f16(0.3f, k.data(), b.data(), 40);
+    EXPECT_EQ(a, b) << cpu::IsaName(isa);
+  }
+}
+
+TEST(OpsExp, GgmlPolynomialIsWithinTwoUlpOfExp) {
+  for (float x = -100.f; x < 88.f; x += 0.37f) {
+    const float want = std::exp(x);
+    EXPECT_NEAR(ExpLikeGgml(x), want, 2.5f * std::abs(std::nextafter(want, INFINITY) - want)) << x;
+  }
+  EXPECT_EQ(ExpLikeGgml(-INFINITY), 0.f);
+  EXPECT_EQ(ExpLikeGgml(0.f), 1.f);
 }
 
 }  // namespace

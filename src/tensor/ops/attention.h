@@ -12,11 +12,18 @@ namespace corral::ops {
 
 // The f16 vector primitives attention spends its time in, one set per instruction family.
 struct AttentionKernels {
-  // Σ k[i]·q[i] over n elements, k in f16.
-  float (*dot_f16)(const uint16_t* k, const float* q, int n);
-  // acc[i] += w · v[i] over n elements, v in f16.
+  // Σ k[i]·q[i] over n elements, k in f16, summed in ggml's order: element i goes to lane i % 16 of
+  // accumulator (i / 16) % n_acc (fused multiply-adds), the accumulators are added pairwise (0+2, 1+3, then
+  // 0+1), the 16 lanes by _mm512_reduce_add_ps's tree; with n_acc 4 (ggml_vec_dot_f16) elements past the
+  // last multiple of 64 are added afterwards in double. n_acc 1 is llamafile's tinyBLAS (batches of ≥ 2
+  // tokens), n_acc 4 ggml's vec_dot (one token). REQUIRES n_acc 1 or 4; n_acc 1 only for n % 16 == 0.
+  float (*dot_f16)(const uint16_t* k, const float* q, int n, int n_acc);
+  // acc[i] = fma(w, v[i], acc[i]) over n elements, v in f16.
   void (*axpy_f16)(float w, const uint16_t* v, float* acc, int n);
 };
+
+// The 16-lane horizontal sum of _mm512_reduce_add_ps (GCC's tree: halves, quarters, then pairs).
+float ReduceLanes16(const float* lanes, int stride = 1);
 
 // The kernels for `isa` (REQUIRES: the CPU can run it).
 AttentionKernels AttentionKernelsFor(cpu::Isa isa);
@@ -46,13 +53,16 @@ struct HeadSpec {
 void AttendHead(const AttentionKernels& kernels, const KvBlocks& kv, const HeadSpec& head, const float* q,
                 int32_t first, int32_t last, float* scores, float* out);
 
-// The same result by llama.cpp's arithmetic (its attention without flash attention): all scores first, the
-// softmax normalised in f32, each probability rounded to f16 (ggml multiplies the f16 V cache by the
-// probabilities converted to its f16 dot type), then Σ p_f16 · v. Same memory traffic as AttendHead (K once,
-// V once); it only needs a score row of the window's length. Tokens of tiny random models are sensitive
-// enough to quantized activations that a 2^-11 difference in these weights shows up in the top-5
-// probabilities, hence this variant. scores: room for last − first + 1 floats.
+// The same result by llama.cpp's arithmetic (its attention without flash attention), so that activations
+// entering the next quantized matmul round to the same Q8 values as llama.cpp's: all scores first (dot
+// products summed in ggml's order), exponentials by ggml's polynomial, the softmax normalised in f32, each
+// probability rounded to f16 (ggml multiplies the f16 V cache by the probabilities converted to f16), then
+// Σ p_f16 · v in the lane order of ggml's f16 matmul. Same memory traffic as AttendHead (K once, V once).
+// n_acc: 4 for a one-token batch, 1 for larger batches (which of llama.cpp's two f16 matmul paths it takes;
+// see dot_f16); positions stand for llama.cpp's cache cells (one sequence in a fresh context).
+// scores: room for last + 1 floats; lanes: 64 · head_dim_v floats.
 void AttendHeadTwoPass(const AttentionKernels& kernels, const KvBlocks& kv, const HeadSpec& head,
-                       const float* q, int32_t first, int32_t last, float* scores, float* out);
+                       const float* q, int32_t first, int32_t last, int n_acc, float* scores, float* lanes,
+                       float* out);
 
 }  // namespace corral::ops

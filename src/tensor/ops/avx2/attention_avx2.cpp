@@ -1,41 +1,63 @@
-// AVX2 + F16C: eight f16 values widen to f32 per instruction; two accumulators hide the FMA latency.
+// AVX2 + F16C: a 16-lane accumulator of ggml's order (see AttentionKernels::dot_f16) is a pair of 8-lane
+// registers; the horizontal sum adds the upper eight lanes to the lower eight first, as the AVX-512 tree
+// does.
 #include <immintrin.h>
 
 #include "base/fp16.h"
 #include "tensor/ops/attention_isa.h"
 
 namespace corral::ops::avx2 {
+namespace {
 
-float DotF16(const uint16_t* k, const float* q, int n) {
-  __m256 acc0 = _mm256_setzero_ps();
-  __m256 acc1 = _mm256_setzero_ps();
-  int i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __m256 k0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(k + i)));
-    const __m256 k1 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(k + i + 8)));
-    acc0 = _mm256_fmadd_ps(k0, _mm256_loadu_ps(q + i), acc0);
-    acc1 = _mm256_fmadd_ps(k1, _mm256_loadu_ps(q + i + 8), acc1);
+__m256 LoadK(const uint16_t* k) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(k)));
+}
+
+float Reduce16(__m256 lo, __m256 hi) {
+  const __m256 t3 = _mm256_add_ps(hi, lo);
+  const __m128 t6 = _mm_add_ps(_mm256_extractf128_ps(t3, 1), _mm256_castps256_ps128(t3));
+  const __m128 t8 = _mm_add_ps(t6, _mm_movehl_ps(t6, t6));
+  return _mm_cvtss_f32(_mm_add_ss(t8, _mm_movehdup_ps(t8)));
+}
+
+}  // namespace
+
+float DotF16(const uint16_t* k, const float* q, int n, int n_acc) {
+  if (n_acc == 1) {
+    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+    for (int i = 0; i + 16 <= n; i += 16) {
+      lo = _mm256_fmadd_ps(LoadK(k + i), _mm256_loadu_ps(q + i), lo);
+      hi = _mm256_fmadd_ps(LoadK(k + i + 8), _mm256_loadu_ps(q + i + 8), hi);
+    }
+    return Reduce16(lo, hi);
   }
-  for (; i + 8 <= n; i += 8) {
-    const __m256 k0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(k + i)));
-    acc0 = _mm256_fmadd_ps(k0, _mm256_loadu_ps(q + i), acc0);
+  __m256 lo[4], hi[4];
+  for (int j = 0; j < 4; ++j) lo[j] = hi[j] = _mm256_setzero_ps();
+  const int whole = n - n % 64;
+  for (int i = 0; i < whole; i += 64) {
+    for (int j = 0; j < 4; ++j) {
+      lo[j] = _mm256_fmadd_ps(LoadK(k + i + 16 * j), _mm256_loadu_ps(q + i + 16 * j), lo[j]);
+      hi[j] = _mm256_fmadd_ps(LoadK(k + i + 16 * j + 8), _mm256_loadu_ps(q + i + 16 * j + 8), hi[j]);
+    }
   }
-  acc0 = _mm256_add_ps(acc0, acc1);
-  const __m128 lo = _mm_add_ps(_mm256_castps256_ps128(acc0), _mm256_extractf128_ps(acc0, 1));
-  const __m128 s1 = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-  float sum = _mm_cvtss_f32(_mm_add_ss(s1, _mm_movehdup_ps(s1)));
-  for (; i < n; ++i) sum += Fp16ToFp32(k[i]) * q[i];
-  return sum;
+  for (int half = 0; half < 2; ++half) {
+    __m256* a = half == 0 ? lo : hi;
+    a[0] = _mm256_add_ps(a[0], a[2]);
+    a[1] = _mm256_add_ps(a[1], a[3]);
+    a[0] = _mm256_add_ps(a[0], a[1]);
+  }
+  double sum = Reduce16(lo[0], hi[0]);
+  for (int i = whole; i < n; ++i) sum += static_cast<double>(Fp16ToFp32(k[i]) * q[i]);
+  return static_cast<float>(sum);
 }
 
 void AxpyF16(float w, const uint16_t* v, float* acc, int n) {
   const __m256 wv = _mm256_set1_ps(w);
   int i = 0;
   for (; i + 8 <= n; i += 8) {
-    const __m256 x = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v + i)));
-    _mm256_storeu_ps(acc + i, _mm256_fmadd_ps(wv, x, _mm256_loadu_ps(acc + i)));
+    _mm256_storeu_ps(acc + i, _mm256_fmadd_ps(wv, LoadK(v + i), _mm256_loadu_ps(acc + i)));
   }
-  for (; i < n; ++i) acc[i] += w * Fp16ToFp32(v[i]);
+  for (; i < n; ++i) acc[i] = __builtin_fmaf(w, Fp16ToFp32(v[i]), acc[i]);
 }
 
 }  // namespace corral::ops::avx2
