@@ -613,9 +613,16 @@ void FormatOne(std::string& out, char verb, const Spec& spec, const Value& v) {
           Pad(out, text, spec, false);
           return;
         }
-        case 'q':
-          Pad(out, Quote(s), spec, false);
+        case 'q': {
+          // The precision truncates the string before it is quoted.
+          size_t pos = s.size();
+          if (spec.prec >= 0) {
+            pos = 0;
+            for (int k = 0; k < spec.prec && pos < s.size(); ++k) pos += DecodeRune(s, pos).len;
+          }
+          Pad(out, Quote(s.substr(0, pos)), spec, false);
           return;
+        }
         case 'x':
         case 'X': {
           std::string text;

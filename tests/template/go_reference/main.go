@@ -309,11 +309,12 @@ func vars(t *template.Template) map[string]bool {
 // cutAfterResponse drops every node from the first field mentioning Response onwards (Ollama's
 // deleteNode predicate), so the last legacy turn ends where the model's answer goes.
 func cutAfterResponse(n parse.Node, cut *bool) parse.Node {
+	// The Response field itself stays (it prints the answer so far); what follows it goes.
 	if f, ok := n.(*parse.FieldNode); ok {
 		for _, id := range f.Ident {
 			if id == "Response" {
 				*cut = true
-				return nil
+				return n
 			}
 		}
 	}
@@ -516,7 +517,19 @@ func renderOllama(text string, raw json.RawMessage) (string, error) {
 		}
 	}
 	cut := false
-	root := cutAfterResponse(tmpl.Tree.Root.Copy(), &cut).(*parse.ListNode)
+	var root *parse.ListNode
+	if err := func() (err error) {
+		// Ollama's deleteNode panics when a cut empties an {{else}} branch; report that as an error.
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("cannot cut the template after .Response: %v", r)
+			}
+		}()
+		root = cutAfterResponse(tmpl.Tree.Root.Copy(), &cut).(*parse.ListNode)
+		return nil
+	}(); err != nil {
+		return "", err
+	}
 	last, err := template.New("").Option("missingkey=zero").Funcs(funcs).AddParseTree("", &parse.Tree{Root: root})
 	if err != nil {
 		return "", err
