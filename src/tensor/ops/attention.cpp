@@ -35,6 +35,10 @@ void AxpyF16Scalar(float w, const uint16_t* v, float* acc, int n) {
   for (int i = 0; i < n; ++i) acc[i] = std::fma(w, Fp16ToFp32(v[i]), acc[i]);
 }
 
+void ExpShiftedScalar(float* x, int n, float shift) {
+  for (int i = 0; i < n; ++i) x[i] = ExpLikeGgml(x[i] - shift);
+}
+
 // Start of position p's row in a block table.
 const uint16_t* RowOf(const uint16_t* base, const KvBlocks& kv, int32_t p) {
   return base + static_cast<int64_t>(kv.block_ids[p / kv.block_size]) * kv.block_stride +
@@ -54,13 +58,13 @@ float ReduceLanes16(const float* lanes, int stride) {
 AttentionKernels AttentionKernelsFor(cpu::Isa isa) {
   switch (isa) {
     case cpu::Isa::kAvx512:
-      return {&avx512::DotF16, &avx512::AxpyF16};
+      return {&avx512::DotF16, &avx512::AxpyF16, &avx512::ExpShifted};
     case cpu::Isa::kAvx2:
-      return {&avx2::DotF16, &avx2::AxpyF16};
+      return {&avx2::DotF16, &avx2::AxpyF16, &avx2::ExpShifted};
     case cpu::Isa::kScalar:
       break;
   }
-  return {&DotF16Scalar, &AxpyF16Scalar};
+  return {&DotF16Scalar, &AxpyF16Scalar, &ExpShiftedScalar};
 }
 
 void AttendHead(const AttentionKernels& kernels, const KvBlocks& kv, const HeadSpec& head, const float* q,
@@ -113,12 +117,13 @@ void AttendHeadTwoPass(const AttentionKernels& kernels, const KvBlocks& kv, cons
   }
   // ggml_vec_soft_max_f32: exponentials 16 cells at a time (masked cells are 0), each group summed in float
   // by the lane tree and added to a double.
+  kernels.exp_shifted(scores + first, last - first + 1, max);
   double sum = 0.0;
   for (int32_t g = first - first % 16; g <= last; g += 16) {
     float group[16];
     for (int l = 0; l < 16; ++l) {
       const int32_t p = g + l;
-      group[l] = p >= first && p <= last ? (scores[p] = ExpLikeGgml(scores[p] - max)) : 0.f;
+      group[l] = p >= first && p <= last ? scores[p] : 0.f;
     }
     sum += ReduceLanes16(group);
   }

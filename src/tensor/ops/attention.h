@@ -20,6 +20,8 @@ struct AttentionKernels {
   float (*dot_f16)(const uint16_t* k, const float* q, int n, int n_acc);
   // acc[i] = fma(w, v[i], acc[i]) over n elements, v in f16.
   void (*axpy_f16)(float w, const uint16_t* v, float* acc, int n);
+  // x[i] = ExpLikeGgml(x[i] − shift) (ggml_exp.h), the softmax's exponentials.
+  void (*exp_shifted)(float* x, int n, float shift);
 };
 
 // The 16-lane horizontal sum of _mm512_reduce_add_ps (GCC's tree: halves, quarters, then pairs).

@@ -5,6 +5,7 @@
 
 #include "base/fp16.h"
 #include "tensor/ops/attention_isa.h"
+#include "tensor/ops/ggml_exp.h"
 
 namespace corral::ops::avx2 {
 namespace {
@@ -58,6 +59,11 @@ void AxpyF16(float w, const uint16_t* v, float* acc, int n) {
     _mm256_storeu_ps(acc + i, _mm256_fmadd_ps(wv, LoadK(v + i), _mm256_loadu_ps(acc + i)));
   }
   for (; i < n; ++i) acc[i] = __builtin_fmaf(w, Fp16ToFp32(v[i]), acc[i]);
+}
+
+// Compiled with -mfma, the polynomial's std::fma calls become single instructions.
+void ExpShifted(float* x, int n, float shift) {
+  for (int i = 0; i < n; ++i) x[i] = ExpLikeGgml(x[i] - shift);
 }
 
 }  // namespace corral::ops::avx2
