@@ -34,7 +34,8 @@ struct Worse {
 
 }  // namespace
 
-void EncodeSpmFragment(const Vocab& vocab, std::string_view text, std::vector<int32_t>& out) {
+namespace {
+void EncodeSpmChunk(const Vocab& vocab, std::string_view text, std::vector<int32_t>& out) {
   std::vector<Symbol> symbols;
   std::vector<Candidate> heap;
   symbols.reserve(text.size());
@@ -87,6 +88,23 @@ void EncodeSpmFragment(const Vocab& vocab, std::string_view text, std::vector<in
       }
     }
   }
+}
+
+}  // namespace
+
+// The merge order is a total order (score, then position), so chunks that no merge can cross give the same
+// result separately as together; cutting at never-joinable bytes (a newline in Llama 2's vocab) keeps the
+// work queue small.
+void EncodeSpmFragment(const Vocab& vocab, std::string_view text, std::vector<int32_t>& out) {
+  size_t begin = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<uint8_t>(text[i]);
+    if (byte >= 0x80 || vocab.spm_joinable_byte[byte]) continue;
+    if (i > begin) EncodeSpmChunk(vocab, text.substr(begin, i - begin), out);
+    EncodeSpmChunk(vocab, text.substr(i, 1), out);
+    begin = i + 1;
+  }
+  if (begin < text.size()) EncodeSpmChunk(vocab, text.substr(begin), out);
 }
 
 }  // namespace corral::tokenizer

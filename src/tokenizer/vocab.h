@@ -70,6 +70,10 @@ struct Vocab {
   bool clean_spaces = false;
   bool escape_whitespaces = false;
 
+  // SentencePiece: bytes that occur in some vocab entry of more than one character. An ASCII byte that
+  // does not can never take part in a merge, so the text may be cut around it without changing the result.
+  std::array<bool, 256> spm_joinable_byte{};
+
   std::vector<int32_t> special_tokens;  // CONTROL / USER_DEFINED / UNKNOWN, longest text first
   std::vector<int32_t> eog_ids;         // sorted
   std::vector<bool> is_eog;

@@ -352,6 +352,10 @@ Result<std::unique_ptr<Vocab>> LoadVocab(const gguf::File& file) {
   ApplyTextRules(*vocab);
 
   const int32_t n = static_cast<int32_t>(vocab->tokens.size());
+  for (const TokenData& token : vocab->tokens) {
+    if (Utf8SequenceLength(static_cast<uint8_t>(token.text[0])) >= token.text.size()) continue;
+    for (char c : token.text) vocab->spm_joinable_byte[static_cast<uint8_t>(c)] = true;
+  }
   for (int32_t id = 0; id < n; ++id) {
     if (vocab->tokens[id].attr & (kAttrControl | kAttrUserDefined | kAttrUnknown)) {
       vocab->special_tokens.push_back(id);
