@@ -19,8 +19,7 @@
 #include "engine/generator.h"
 #include "model/context.h"
 #include "model/model.h"
-#include "template/template.h"
-#include "template/value.h"
+#include "template/chat_template.h"
 #include "tokenizer/tokenizer.h"
 
 namespace corral::cli {
@@ -37,24 +36,24 @@ struct RunArgs {
   std::vector<std::string> options;
 };
 
-// One user message through the model's Jinja chat template (tokenizer.chat_template), with the generation
-// prompt, as `ollama run` sends a single message. Models without a template get the text unchanged.
+// One user message through the model's chat template (tokenizer.chat_template; ChatML, as llama.cpp and
+// Ollama fall back to, when the model has none), with the assistant's turn opened, as `ollama run` sends a
+// single message.
 Result<std::string> FormatUserMessage(const gguf::File& file, const tokenizer::Tokenizer& tok,
                                       const std::string& text) {
-  Result<std::string_view> source = file.GetString("tokenizer.chat_template");
-  if (!source.ok()) return text;
-  CORRAL_ASSIGN_OR_RETURN(jinja::Template tpl, jinja::Template::Parse(*source));
-  jinja::Value message = jinja::Value::Dict();
-  message.dict().Set(jinja::Value::String("role"), jinja::Value::String("user"));
-  message.dict().Set(jinja::Value::String("content"), jinja::Value::String(text));
-  const jinja::Value messages = jinja::Value::List({message});
-  jinja::Value context = jinja::Value::Dict();
-  context.dict().Set(jinja::Value::String("messages"), messages);
-  context.dict().Set(jinja::Value::String("add_generation_prompt"), jinja::Value::Bool(true));
   const auto special_text = [&](int32_t id) { return std::string(id >= 0 ? tok.TokenText(id) : ""); };
-  context.dict().Set(jinja::Value::String("bos_token"), jinja::Value::String(special_text(tok.bos())));
-  context.dict().Set(jinja::Value::String("eos_token"), jinja::Value::String(special_text(tok.eos())));
-  Result<std::string> rendered = tpl.Render(context);
+  Result<std::string_view> source = file.GetString("tokenizer.chat_template");
+  chat::ChatTemplate tpl = chat::ChatTemplate::Default();
+  if (source.ok()) {
+    Result<chat::ChatTemplate> parsed =
+        chat::ChatTemplate::FromJinja(*source, special_text(tok.bos()), special_text(tok.eos()));
+    if (!parsed.ok())
+      return Status::InvalidArgument("the model's chat template: " + parsed.status().message());
+    tpl = std::move(*parsed);
+  }
+  chat::Request request;
+  request.messages.push_back(chat::Message::Of("user", text));
+  Result<std::string> rendered = tpl.Render(request);
   if (!rendered.ok())
     return Status::InvalidArgument("the model's chat template: " + rendered.status().message());
   return rendered;

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <optional>
 
 #include "gguf/file.h"
@@ -64,6 +66,8 @@ int main(int argc, char** argv) {
                  "instead of --dtype: a llama.cpp file type (Q4_K_M, Q5_K_M, Q8_0, Q6_K, ...) with "
                  "llama-quantize's per-tensor mixture, as llama-quantize makes it from the f32 model");
   app.add_option("--name", spec.name, "general.name");
+  std::string chat_template_path;
+  app.add_option("--chat-template", chat_template_path, "a Jinja file to store as tokenizer.chat_template");
   CLI11_PARSE(app, argc, argv);
 
   std::optional<corral::testmodel::Arch> parsed_arch = corral::testmodel::ArchFromName(arch);
@@ -83,6 +87,11 @@ int main(int argc, char** argv) {
   std::optional<corral::DType> type = corral::DTypeFromName(dtype);
   if (!type) return Fail(corral::Status::InvalidArgument("--dtype: unknown type " + dtype));
   spec.dtype = *type;
+  if (!chat_template_path.empty()) {
+    std::ifstream in(chat_template_path, std::ios::binary);
+    if (!in) return Fail(corral::Status::IoError("cannot read " + chat_template_path));
+    spec.chat_template.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
   corral::Result<corral::gguf::File> vocab = corral::gguf::File::Open(vocab_path);
   if (!vocab.ok()) return Fail(vocab.status());
   // "ggml-vocab-llama-bpe.gguf" -> "llama-bpe" for general.name.

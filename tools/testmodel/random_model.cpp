@@ -299,6 +299,7 @@ Status BuildRandomModel(const gguf::File& vocab, const std::string& vocab_label,
   for (const gguf::KeyValue& kv : vocab.metadata()) {
     if (kv.key.starts_with("tokenizer.")) out->SetValue(kv.key, kv.value);
   }
+  if (!spec.chat_template.empty()) out->SetString("tokenizer.chat_template", spec.chat_template);
   out->SetU32("general.quantization_version", 2);
 
   for (size_t i = 0; i < recipes.recipes().size(); ++i) {

@@ -39,11 +39,12 @@ struct ModelSpec {
   int64_t swa = 512;              // gemma3 sliding window (every 6th layer global)
   bool tied = false;
   uint32_t seed = 1;
-  double logit_std = 6;   // target std of the output logits (sets output_norm's scale)
-  double norm_std = 0.2;  // spread of the RMSNorm weights around 1
-  double bias_std = 0.5;  // qwen2 q/k/v biases
-  double embd_std = 0;    // 0: 1/sqrt(dim) (gemma3: 1/dim, since it scales embeddings by sqrt(dim))
-  std::string name;       // general.name; derived from the shape when empty
+  double logit_std = 6;       // target std of the output logits (sets output_norm's scale)
+  double norm_std = 0.2;      // spread of the RMSNorm weights around 1
+  double bias_std = 0.5;      // qwen2 q/k/v biases
+  double embd_std = 0;        // 0: 1/sqrt(dim) (gemma3: 1/dim, since it scales embeddings by sqrt(dim))
+  std::string name;           // general.name; derived from the shape when empty
+  std::string chat_template;  // tokenizer.chat_template; empty: the vocab's, if it has one
 
   // The matrices' type: every one `dtype` (f32/f16 as mkgguf; a quantized type as llama-quantize --pure of
   // the f32 model), or, when file_type is set, llama-quantize's mixture for that file type applied to the
