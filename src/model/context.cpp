@@ -83,18 +83,19 @@ Status Context::Validate(const Batch& batch) {
     const int32_t seq = batch.seq[static_cast<size_t>(i)];
     const int32_t pos = batch.pos[static_cast<size_t>(i)];
     const int32_t token = batch.token[static_cast<size_t>(i)];
-    const std::string where = "decode: token " + std::to_string(i) + ": ";
+    // Messages are built only on failure: validation runs for every token and must not allocate.
+    auto where = [i] { return "decode: token " + std::to_string(i) + ": "; };
     if (token < 0 || token >= model_.config().n_vocab)
-      return Status::InvalidArgument(where + "token id out of range");
+      return Status::InvalidArgument(where() + "token id out of range");
     if (seq < 0 || seq >= options_.n_seq_max)
-      return Status::InvalidArgument(where + "sequence id out of range");
+      return Status::InvalidArgument(where() + "sequence id out of range");
     int32_t& length = grown_length_[static_cast<size_t>(seq)];
     if (pos < 0 || pos > length) {
-      return Status::InvalidArgument(where + "position " + std::to_string(pos) +
+      return Status::InvalidArgument(where() + "position " + std::to_string(pos) +
                                      " does not continue sequence " + std::to_string(seq) + " (length " +
                                      std::to_string(length) + ")");
     }
-    if (pos >= options_.n_ctx) return Status::OutOfRange(where + "position beyond n_ctx");
+    if (pos >= options_.n_ctx) return Status::OutOfRange(where() + "position beyond n_ctx");
     length = std::max(length, pos + 1);
     if (batch.wants_logits[static_cast<size_t>(i)] != 0) ++outputs;
   }
