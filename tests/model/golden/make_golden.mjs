@@ -1,0 +1,135 @@
+// Writes the parity golden files of tests/model/golden/: for each case, corral-testmodel writes the model
+// (f16 directly; quantized types as f32 and then llama.cpp's own llama-quantize mixture), and llama.cpp
+// (../shared/peer/ref.mjs greedy) records 32 greedy steps with top-5 probabilities for each prompt.
+// The parity test rebuilds the same bytes with corral-testmodel --ftype (corral's quantizer; the testmodel
+// parity test checks the files are identical) and must reproduce these tokens.
+//
+//   node tests/model/golden/make_golden.mjs --testmodel build/release/bin/corral-testmodel [--only llama-q4_k_m]
+//   node tests/model/golden/make_golden.mjs --slow ...   the Llama-3.2-1B-shaped cases (files slow/*.json): a
+//       2,100-token prompt and one of 8,200 tokens, so generation runs past position 8,192.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../../..");
+const peer = process.env.CORRAL_PEER_DIR ?? path.resolve(root, "../shared/peer");
+const testdata = process.env.CORRAL_TESTDATA ?? path.join(root, "build/testdata");
+
+const args = process.argv.slice(2);
+const opt = (name, def) => (args.includes(name) ? args[args.indexOf(name) + 1] : def);
+const testmodel = opt("--testmodel", path.join(root, "build/release/bin/corral-testmodel"));
+const only = opt("--only", null);
+const steps = Number(opt("--n", 32));
+
+// Tiny shapes (dim 256, so every K-quant block fits) that still exercise each architecture's quirks:
+// llama with Llama 3 rope_freqs, qwen3 with head_dim != dim/heads, gemma3 with a sliding window shorter
+// than the long prompt (layer 5 of 6 is global), phi3 with GQA through its fused qkv.
+const ARCHS = {
+  llama: { vocab: "ggml-vocab-llama-bpe.gguf",
+           args: ["--arch", "llama", "--dim", "256", "--layers", "2", "--heads", "4", "--kv-heads", "2", "--ffn", "768",
+                  "--rope-scaling", "llama3:8", "--seed", "11"] },
+  qwen2: { vocab: "ggml-vocab-qwen2.gguf",
+           args: ["--arch", "qwen2", "--dim", "256", "--layers", "2", "--heads", "4", "--kv-heads", "2", "--ffn", "768",
+                  "--seed", "12"] },
+  qwen3: { vocab: "ggml-vocab-qwen2.gguf",
+           args: ["--arch", "qwen3", "--dim", "256", "--layers", "2", "--heads", "4", "--kv-heads", "2", "--head-dim", "128",
+                  "--ffn", "768", "--tied", "--seed", "13"] },
+  gemma3: { vocab: "ggml-vocab-llama-spm.gguf",
+            args: ["--arch", "gemma3", "--dim", "256", "--layers", "6", "--heads", "4", "--kv-heads", "1", "--head-dim", "64",
+                   "--ffn", "768", "--swa", "24", "--tied", "--seed", "14"] },
+  phi3: { vocab: "ggml-vocab-phi-3.gguf",
+          args: ["--arch", "phi3", "--dim", "256", "--layers", "2", "--heads", "4", "--kv-heads", "2", "--ffn", "768",
+                 "--seed", "15"] },
+};
+const TYPES = ["F16", "Q8_0", "Q4_0", "Q4_K_M", "Q5_K_M", "Q6_K"];
+const PROMPTS = [
+  "Once upon a time",
+  "def fibonacci(n):\n    if n < 2:\n        return n\n    return",
+  "The history of the city begins in the twelfth century, when a small market grew up around the river " +
+    "crossing. Merchants from the north brought wool and timber; those from the south brought wine, salt and " +
+    "news. By the fifteenth century the town had a charter, a council of twelve and a bridge of stone.",
+];
+
+// The 1B shape of mkgguf's llama3.2-1b preset (Llama 3 rope scaling, tied embeddings).
+const SLOW_ARCHS = {
+  l1b: { vocab: "ggml-vocab-llama-bpe.gguf",
+         args: ["--arch", "llama", "--dim", "2048", "--layers", "16", "--heads", "32", "--kv-heads", "8", "--ffn", "8192",
+                "--tied", "--ctx", "131072", "--rope-base", "500000", "--rope-scaling", "llama3:32", "--seed", "1"] },
+};
+const SLOW_TYPES = ["F16", "Q4_K_M"];
+const SLOW_LENGTHS = [2100, 8200];
+
+// Long prompts: the chat templates of the test data, one after another, tokenized by llama.cpp and cut to
+// an exact token count (BOS first).
+function longPromptIds(model, lengths) {
+  const dir = path.join(testdata, "templates");
+  let text = "";
+  for (const f of fs.readdirSync(dir).sort()) {
+    if (text.length > 60000) break;  // ~3.5 characters a token: enough for the longest prompt
+    text += fs.readFileSync(path.join(dir, f), "utf8") + "\n";
+  }
+  const file = path.join(tmp, "long.jsonl");
+  fs.writeFileSync(file, JSON.stringify(text) + "\n");
+  const r = ref(["tokenize", "--model", model, "--text-file", file, "--jsonl"]);
+  const ids = r.lines[0].ids;
+  if (ids.length < Math.max(...lengths)) throw new Error(`only ${ids.length} tokens of template text`);
+  return lengths.map((n) => ids.slice(0, n));
+}
+
+// One line per run keeps the files reviewable (and diffs small) without a line per number.
+function formatGolden(golden) {
+  const { runs, ...head } = golden;
+  return JSON.stringify(head).slice(0, -1) + ',"runs":[\n' + runs.map((r) => JSON.stringify(r)).join(",\n") + "\n]}\n";
+}
+
+const slow = args.includes("--slow");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "corral-golden-"));
+const run = (cmd, argv) => execFileSync(cmd, argv, { encoding: "utf8", maxBuffer: 1 << 28 });
+// ref.mjs exits right after printing; into a pipe, node may drop the end of a long document, into a file it
+// writes synchronously.
+let refCount = 0;
+const ref = (argv) => {
+  const out = path.join(tmp, `ref-${refCount++}.json`);
+  execFileSync("sh", ["-c", 'node "$0" "$@" > "' + out + '"', path.join(peer, "ref.mjs"), ...argv]);
+  return JSON.parse(fs.readFileSync(out, "utf8"));
+};
+try {
+  const outDir = slow ? path.join(here, "slow") : here;
+  fs.mkdirSync(outDir, { recursive: true });
+  for (const [arch, a] of Object.entries(slow ? SLOW_ARCHS : ARCHS)) {
+    const vocab = path.join(testdata, "models", a.vocab);
+    const f32 = path.join(tmp, `${arch}-f32.gguf`);
+    let madeF32 = false;
+    for (const type of slow ? SLOW_TYPES : TYPES) {
+      const name = `${arch}-${type.toLowerCase()}`;
+      if (only && only !== name) continue;
+      const model = path.join(tmp, `${name}.gguf`);
+      if (type === "F16") {
+        run(testmodel, ["--vocab", vocab, ...a.args, "--dtype", "f16", "--out", model]);
+      } else {
+        if (!madeF32) run(testmodel, ["--vocab", vocab, ...a.args, "--dtype", "f32", "--out", f32]);
+        madeF32 = true;
+        run(path.join(peer, "quantize"), ["--quiet", f32, model, type]);
+      }
+      const prompts = slow ? longPromptIds(model, SLOW_LENGTHS).map((ids) => ({ ids })) : PROMPTS.map((text) => ({ text }));
+      const runs = prompts.map((p) => {
+        const input = p.text !== undefined ? ["--prompt", p.text] : ["--prompt-ids", p.ids.join(",")];
+        const r = ref(["greedy", "--model", model, ...input, "--n", String(steps), "--threads", "2"]);
+        return { prompt: p.text ?? null, prompt_ids: r.prompt_ids, tokens: r.tokens, clear_prefix: r.clear_prefix,
+                 steps: r.steps.map((s) => ({ token: s.token, top: s.top, margin: s.margin })) };
+      });
+      const golden = { case: name, vocab: a.vocab, testmodel: a.args, dtype: type === "F16" ? "f16" : null,
+                       ftype: type === "F16" ? null : type, llama_cpp: "node-llama-cpp 3.22.1 (llama.cpp v0.5.0), CPU",
+                       runs };
+      fs.writeFileSync(path.join(outDir, `${name}.json`), formatGolden(golden));
+      console.log(`${name}: clear_prefix ${runs.map((r) => r.clear_prefix).join(", ")}`);
+      fs.rmSync(model, { force: true });
+    }
+    fs.rmSync(f32, { force: true });
+  }
+} finally {
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
