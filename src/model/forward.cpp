@@ -108,7 +108,7 @@ void Forward::AddBias(Rows rows, std::span<const float> bias) {
   }
 }
 
-void Forward::PrepareRope(int /*table*/, float freq_base, std::span<const float> freq_factors) {
+void Forward::PrepareRope(float freq_base, std::span<const float> freq_factors) {
   if (rope_cache_base_ == freq_base && rope_cache_factors_ == freq_factors.data()) return;
   ops::RopeParams p{config_.rope_mode, config_.rope_dims, freq_base, config_.rope_freq_scale, freq_factors};
   pool_.ParallelFor(n_tokens_, 1, [&](int64_t begin, int64_t end) {
@@ -123,7 +123,7 @@ void Forward::PrepareRope(int /*table*/, float freq_base, std::span<const float>
 void Forward::Rope(int layer, std::span<const float> freq_factors, Rows q, Rows k) {
   const bool swa = config_.layer_is_swa[static_cast<size_t>(layer)];
   const float base = swa ? config_.rope_freq_base_swa : config_.rope_freq_base;
-  PrepareRope(0, base, freq_factors);
+  PrepareRope(base, freq_factors);
   ops::RopeParams p{config_.rope_mode, config_.rope_dims, base, config_.rope_freq_scale, freq_factors};
   const int hd = static_cast<int>(config_.head_dim_k);
   pool_.ParallelFor(n_tokens_, 1, [&](int64_t begin, int64_t end) {

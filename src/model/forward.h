@@ -75,7 +75,7 @@ class Forward {
   Status Output(const Weights& weights, std::span<float> logits);
 
  private:
-  void PrepareRope(int table, float freq_base, std::span<const float> freq_factors);
+  void PrepareRope(float freq_base, std::span<const float> freq_factors);
 
   const Config& config_;
   ThreadPool pool_;

@@ -39,8 +39,9 @@ std::vector<int32_t> Prompt(int n, int offset) {
 
 // Logits after each prompt token, run with the given tokens per batch.
 std::vector<std::vector<float>> RunPrompt(const Model& model, const std::vector<int32_t>& prompt,
-                                          int per_batch, int block_size = 8) {
+                                          int per_batch, int block_size = 8, bool two_pass = true) {
   ContextOptions o;
+  o.two_pass_attention = two_pass;
   o.n_ctx = 64;
   o.n_batch_max = 32;
   o.n_outputs_max = 32;
@@ -65,14 +66,15 @@ std::vector<std::vector<float>> RunPrompt(const Model& model, const std::vector<
   return out;
 }
 
-void ExpectClose(const std::vector<std::vector<float>>& a, const std::vector<std::vector<float>>& b) {
+void ExpectClose(const std::vector<std::vector<float>>& a, const std::vector<std::vector<float>>& b,
+                 float tolerance = 1e-3f) {
   ASSERT_EQ(a.size(), b.size());
   for (size_t t = 0; t < a.size(); ++t) {
     ASSERT_EQ(a[t].size(), b[t].size());
     float max_diff = 0;
     for (size_t i = 0; i < a[t].size(); ++i) max_diff = std::max(max_diff, std::abs(a[t][i] - b[t][i]));
     // The matmul quantizes f32 activations the same way in both paths; only summation order differs.
-    EXPECT_LT(max_diff, 1e-3f) << "token " << t;
+    EXPECT_LT(max_diff, tolerance) << "token " << t;
   }
 }
 
@@ -93,6 +95,21 @@ TEST(ModelContext, BatchedPromptEqualsTokenByTokenForEveryArchitecture) {
     for (const auto& row : one_batch) {
       for (float v : row) ASSERT_TRUE(std::isfinite(v));
     }
+  }
+}
+
+TEST(ModelContext, OnlineSoftmaxAgreesWithLlamaCppArithmetic) {
+  for (const char* arch : {"llama", "gemma3"}) {
+    SCOPED_TRACE(arch);
+    TinySpec spec;
+    spec.arch = arch;
+    spec.sliding_window = std::string(arch) == "gemma3" ? 5 : 0;
+    const Loaded l = Load(spec);
+    ASSERT_NE(l.model, nullptr);
+    const auto prompt = Prompt(24, 9);
+    // The two-pass path rounds the probabilities to f16 as llama.cpp does; the online one keeps f32.
+    ExpectClose(RunPrompt(*l.model, prompt, 32, 8, true), RunPrompt(*l.model, prompt, 32, 8, false), 2e-2f);
+    ExpectClose(RunPrompt(*l.model, prompt, 32, 8, false), RunPrompt(*l.model, prompt, 1, 5, false));
   }
 }
 
