@@ -197,7 +197,7 @@ void ApplyTextRules(Vocab& vocab) {
   for (const auto& [names, role] : roles) {
     if (*role != kNoToken) continue;
     for (int32_t id = 0; id < n; ++id) {
-      if (vocab.Find(vocab.tokens[id].text) == id && IsOneOf(vocab.tokens[id].text, names)) {
+      if (IsOneOf(vocab.tokens[id].text, names) && vocab.Find(vocab.tokens[id].text) == id) {
         *role = id;
         MarkControl(vocab, id);
         break;
@@ -215,8 +215,7 @@ void ApplyTextRules(Vocab& vocab) {
     if (id != kNoToken) eog.push_back(id);
   }
   for (int32_t id = 0; id < n; ++id) {
-    if (vocab.Find(vocab.tokens[id].text) != id) continue;
-    if (IsOneOf(vocab.tokens[id].text, kEogNames)) {
+    if (IsOneOf(vocab.tokens[id].text, kEogNames) && vocab.Find(vocab.tokens[id].text) == id) {
       eog.push_back(id);
       MarkControl(vocab, id);
     }

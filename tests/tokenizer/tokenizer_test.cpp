@@ -5,6 +5,7 @@
 
 #include <random>
 #include <string>
+#include <thread>
 
 #include "tokenizer/unicode_text.h"
 #include "tokenizer/vocab_file.h"
@@ -193,6 +194,35 @@ TEST(TokenizerTest, HostileInputNeverCrashes) {
       }
     }
     EXPECT_EQ(tok.Decode(std::vector<int32_t>{-1, tok.n_vocab(), 1 << 30}), "");
+  }
+}
+
+TEST(TokenizerTest, ConcurrentConstUseGivesTheSameIds) {
+  for (const char* name : {"llama-bpe", "llama-spm"}) {
+    const Tokenizer& tok = LoadTokenizer(name);
+    std::vector<std::string> texts;
+    for (const VocabCase& c : ReadVocabCases(name)) texts.push_back(c.text + " <|eot_id|></s> " + c.text);
+    std::vector<std::vector<int32_t>> expected;
+    std::vector<std::string> decoded;
+    for (const std::string& text : texts) {
+      expected.push_back(tok.Encode(text));
+      decoded.push_back(tok.Decode(expected.back()));
+    }
+    std::vector<std::thread> threads;
+    std::vector<int> mismatches(4, 0);
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (int round = 0; round < 3; ++round) {
+          for (size_t i = 0; i < texts.size(); ++i) {
+            if (tok.Encode(texts[i]) != expected[i] || tok.Decode(expected[i]) != decoded[i]) {
+              ++mismatches[t];
+            }
+          }
+        }
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    for (int m : mismatches) EXPECT_EQ(m, 0) << name;
   }
 }
 
