@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -114,6 +115,62 @@ TEST_P(KernelDotTest, ExactDataMatchesScalarBitForBit) {
 
 TEST_P(KernelDotTest, RandomDataMatchesScalarWithinRounding) {
   CheckTiles(Scales::kRandom);
+}
+
+// Every payload bit set (the largest quants each format holds, e.g. Q6_K's 63 everywhere) against
+// activations of +127 or -127 everywhere: the SIMD paths sum two or four u·a products in 16-bit lanes
+// (vpmaddubsw; the 512-bit Q6_K tile packs four-product sums into int16 with vpackssdw), and these inputs
+// come closest to saturating them. The integer sums reach 2^26 and more, past exact f32, so the check is the
+// rounding bound; a saturated lane would be off by far more.
+TEST_P(KernelDotTest, LargestQuantsMatchScalar) {
+  const Case p = GetParam();
+  const DotKernel* kernel = FindDotKernel(p.type, p.isa);
+  const DotKernel* reference = scalar::FindKernel(p.type);
+  ASSERT_NE(kernel, nullptr);
+  ASSERT_NE(reference, nullptr);
+  const DType act = kernel->activation;
+  if (act != DType::kQ8_0 && act != DType::kQ8_1 && act != DType::kQ8_K) GTEST_SKIP() << "float format";
+  const int64_t n = 4096 + 256;
+  const DTypeTraits& tr = Traits(p.type);
+  std::vector<uint8_t> w(RowBytes(p.type, n) * kMaxTileRows, 0xFF);
+  for (size_t b = 0; b < w.size() / tr.block_bytes; ++b) {
+    for (size_t off : testing::ScaleOffsets(p.type)) {
+      const uint16_t h = Fp32ToFp16(1.0f / 32);
+      std::memcpy(w.data() + b * tr.block_bytes + off, &h, 2);
+    }
+  }
+  for (int sign : {1, -1}) {
+    const size_t a_stride = RowBytes(act, n);
+    std::vector<uint8_t> a(a_stride * kMaxTileCols);
+    for (size_t row = 0; row < kMaxTileCols; ++row) {
+      uint8_t* dst = a.data() + row * a_stride;
+      if (act == DType::kQ8_K) {
+        auto* blocks = reinterpret_cast<quant::BlockQ8_K*>(dst);
+        for (int64_t b = 0; b < n / 256; ++b) {
+          blocks[b].d = 0.5f;
+          for (int8_t& q : blocks[b].qs) q = static_cast<int8_t>(127 * sign);
+          for (int16_t& s : blocks[b].bsums) s = static_cast<int16_t>(16 * 127 * sign);
+        }
+        continue;
+      }
+      const size_t bytes = RowBytes(act, 32);
+      for (int64_t b = 0; b < n / 32; ++b) {
+        uint8_t* blk = dst + b * bytes;
+        const uint16_t d = Fp32ToFp16(0.5f), s = Fp32ToFp16(0.5f * 32 * 127 * sign);
+        std::memcpy(blk, &d, 2);
+        if (act == DType::kQ8_1) std::memcpy(blk + 2, &s, 2);
+        std::memset(blk + bytes - 32, static_cast<uint8_t>(127 * sign), 32);
+      }
+    }
+    const float want = DotRow(*reference, n, w.data(), a.data());
+    const double bound = kRelativeTolerance * DoubleDot(p.type, w.data(), act, a.data(), n).magnitude;
+    for (int cols = 1; cols <= kMaxTileCols; ++cols) {
+      const int rows = kernel->rows[cols];
+      std::vector<float> out(static_cast<size_t>(rows * cols));
+      kernel->tiles[cols](n, w.data(), RowBytes(p.type, n), rows, a.data(), a_stride, out.data(), rows);
+      for (float got : out) EXPECT_NEAR(got, want, bound) << "sign " << sign << " cols " << cols;
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTypesAllIsas, KernelDotTest, ::testing::ValuesIn(AllCases()), CaseName);

@@ -23,9 +23,28 @@ namespace {
 using quant::BlockQ8_K;
 using quant::kQK_K;
 
-// Two copies of an int16 scale in one int32, the form vpdpwssd/madd need for a pair of int16 products.
-inline int32_t ScalePair(int scale) {
-  return static_cast<int32_t>((static_cast<uint32_t>(scale) & 0xFFFF) * 0x10001u);
+// Eight int16 sub-block scales (words of `words`) as the vpdpwssd operands of 32-element pieces: halves[h]
+// holds scales 4h..4h+3, each as an int16 pair, in both 128-bit halves, so piece k's vector is one in-lane
+// vpshufd (PieceScale; k is a constant once the piece loop is unrolled). Broadcasting each scale from a
+// stored array instead made GCC extract it from a register with one or two cross-lane shuffles per piece, on
+// the ports the decode shifts use (Q4_K hot kernel 6-10 % slower; bench/README.md).
+inline void ScalePairHalves(__m128i words, __m256i (&halves)[2]) {
+  halves[0] = _mm256_broadcastsi128_si256(_mm_unpacklo_epi16(words, words));
+  halves[1] = _mm256_broadcastsi128_si256(_mm_unpackhi_epi16(words, words));
+}
+
+inline __m256i PieceScale(const __m256i (&halves)[2], int k) {
+  const __m256i half = halves[k / 4];
+  switch (k % 4) {  // vpshufd takes an immediate
+    case 0:
+      return _mm256_shuffle_epi32(half, 0x00);
+    case 1:
+      return _mm256_shuffle_epi32(half, 0x55);
+    case 2:
+      return _mm256_shuffle_epi32(half, 0xAA);
+    default:
+      return _mm256_shuffle_epi32(half, 0xFF);
+  }
 }
 
 // Q3_K's 16 signed six-bit scales as int8: low 4 bits in bytes 0-7 (sub-blocks 0-7 low nibbles, 8-15 high
@@ -85,7 +104,7 @@ void KQuantTile(int64_t n, const void* w, size_t w_stride, int n_rows, const voi
   for (int r = 0; r < R; ++r) {
     for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_ps();
   }
-  for (int64_t b = 0; b < nb; ++b) {
+  const auto block = [&](int64_t b) __attribute__((always_inline)) {
     D dec[R];
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) dec[r].Start(reinterpret_cast<const Block*>(rows.row[r])[b]);
@@ -136,6 +155,14 @@ void KQuantTile(int64_t n, const void* w, size_t w_stride, int n_rows, const voi
         }
       }
     }
+  };
+  // The one-tile-row matrix-vector case runs four blocks per loop turn: the compiler then interleaves
+  // independent blocks, which the core does not do as well from the rolled loop (hot kernels −4 to −6 %).
+  if constexpr (R * C == 1) {
+#pragma GCC unroll 4
+    for (int64_t b = 0; b < nb; ++b) block(b);
+  } else {
+    for (int64_t b = 0; b < nb; ++b) block(b);
   }
   for (int r = 0; r < n_rows; ++r) {
     for (int c = 0; c < C; ++c) out[c * out_stride + r] = HorizontalSum(acc[r][c]);
@@ -167,17 +194,20 @@ struct Q4KDecoder {
   static constexpr bool kMin = true;
   const uint8_t* qs;
   float d, dmin;
-  alignas(32) int32_t pairs[8];
-  __m256i min16;  // the 8 mins as int16, each twice (matching bsums per 16)
+  __m256i pair_halves[2];  // scales 4h..4h+3 as int16 pairs, in both 128-bit halves
+  __m256i min16;           // the 8 mins as int16, each twice (matching bsums per 16)
 
   void Start(const Block& blk) {
     qs = blk.qs;
-    const __m128 dd = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(LoadU32(&blk.d))));  // d, dmin
-    d = _mm_cvtss_f32(dd);
-    dmin = _mm_cvtss_f32(_mm_movehdup_ps(dd));
-    const __m128i sm = UnpackQ4KScalesMins(blk.scales);
-    const __m256i sc32 = _mm256_cvtepu8_epi32(sm);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(pairs), _mm256_or_si256(sc32, _mm256_slli_epi32(sc32, 16)));
+    StartScales(&blk.d, blk.scales);
+  }
+  // d and dmin (two f16 at `dd`), the scale pairs and the mins, as Q4_K and Q5_K share them.
+  void StartScales(const void* dd, const uint8_t* scales) {
+    const __m128 both = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(LoadU32(dd))));
+    d = _mm_cvtss_f32(both);
+    dmin = _mm_cvtss_f32(_mm_movehdup_ps(both));
+    const __m128i sm = UnpackQ4KScalesMins(scales);
+    ScalePairHalves(_mm_cvtepu8_epi16(sm), pair_halves);
     min16 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm));
   }
   __m256i Correction(__m256i) const { return _mm256_setzero_si256(); }
@@ -186,7 +216,7 @@ struct Q4KDecoder {
   void Piece(int k, __m256i& q, __m256i& scale) const {
     const __m256i bytes = Load256(qs + 32 * (k / 2));
     q = _mm256_and_si256(k % 2 == 0 ? bytes : _mm256_srli_epi16(bytes, 4), _mm256_set1_epi8(0x0F));
-    scale = _mm256_set1_epi32(pairs[k]);
+    scale = PieceScale(pair_halves, k);
   }
   static __m256i Dot(__m256i acc, __m256i q, __m256i a, __m256i scale) { return ScaledDot(acc, q, a, scale); }
 };
@@ -197,13 +227,7 @@ struct Q5KDecoder : Q4KDecoder {
   void Start(const Block& blk) {
     // Same scale, min and nibble layout as Q4_K; qh sits between scales and qs.
     qs = blk.qs;
-    const __m128 dd = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(LoadU32(&blk.d))));
-    d = _mm_cvtss_f32(dd);
-    dmin = _mm_cvtss_f32(_mm_movehdup_ps(dd));
-    const __m128i sm = UnpackQ4KScalesMins(blk.scales);
-    const __m256i sc32 = _mm256_cvtepu8_epi32(sm);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(pairs), _mm256_or_si256(sc32, _mm256_slli_epi32(sc32, 16)));
-    min16 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm));
+    StartScales(&blk.d, blk.scales);
     qh = Load256(blk.qh);
   }
   // Fifth bit of element 32k + l: bit k of qh[l].
@@ -329,23 +353,23 @@ struct IQ4XSDecoder {
   static constexpr bool kMin = false;
   const uint8_t* qs;
   float d, dmin = 0;
-  alignas(32) int32_t pairs[8];
+  __m256i pair_halves[2];
 
   void Start(const Block& blk) {
     qs = blk.qs;
     d = F16(blk.d);
-    for (int s = 0; s < 8; ++s) {
-      const int low = (blk.scales_l[s / 2] >> (4 * (s % 2))) & 15;
-      const int high = (blk.scales_h >> (2 * s)) & 3;
-      pairs[s] = ScalePair((low | (high << 4)) - 32);
-    }
+    // Scale s: low 4 bits in nibble s of scales_l, high 2 bits at bits 2s..2s+1 of scales_h, biased by 32.
+    const uint64_t low = _pdep_u64(LoadU32(blk.scales_l), 0x0F0F0F0F0F0F0F0Full);
+    const uint64_t high = _pdep_u64(blk.scales_h, 0x0303030303030303ull) << 4;
+    const __m128i biased = _mm_cvtsi64_si128(static_cast<int64_t>(low | high));
+    ScalePairHalves(_mm_sub_epi16(_mm_cvtepu8_epi16(biased), _mm_set1_epi16(32)), pair_halves);
   }
   __m256i Correction(__m256i) const { return _mm256_setzero_si256(); }
   __m256i Mins(__m256i) const { return _mm256_setzero_si256(); }
   // Piece k: sub-block k, its 16 bytes split into nibbles as in Q4_0, mapped through the grid (signed).
   void Piece(int k, __m256i& q, __m256i& scale) const {
     q = _mm256_shuffle_epi8(IQ4Table(0), Nibbles32(qs + 16 * k));
-    scale = _mm256_set1_epi32(pairs[k]);
+    scale = PieceScale(pair_halves, k);
   }
   static __m256i Dot(__m256i acc, __m256i q, __m256i a, __m256i scale) {
     return DotI16(acc, _mm256_maddubs_epi16(_mm256_sign_epi8(q, q), _mm256_sign_epi8(a, q)), scale);
