@@ -113,9 +113,10 @@ void KQuantTile(int64_t n, const void* w, size_t w_stride, int n_rows, const voi
     for (int c = 0; c < C; ++c) bsums[c] = Load256(act[c][b].bsums);
     // The offset / minimum term starts every (row, column) sum: corrections in int32 lanes (scaled by d) and
     // minimums (scaled by dmin) kept apart.
-    // Small tiles split each pair's integer sum over several chains, so the accumulating instruction's
-    // latency does not serialize the eight pieces.
-    constexpr int kChains = R * C >= 4 ? 1 : (R * C >= 2 ? 2 : 4);
+    // Small tiles split each pair's integer sum over two chains, so the accumulating instruction's latency
+    // does not serialize the eight pieces. (Four chains for the 1 × 1 tile cost more in adds than they saved
+    // once its loop interleaves four blocks: Q3_K hot kernel −6 %, Q4_K/Q5_K −1 to −4 %.)
+    constexpr int kChains = R * C >= 4 ? 1 : 2;
     __m256i isum[kChains][R][C];
     __m256i mins[R][C];
 #pragma GCC unroll 8
