@@ -350,6 +350,7 @@ void AppendValueAt(std::string& out, const Value& v, int depth) {
       out += ']';
       return;
     case Kind::kStruct:
+      // A pointer to a struct prints as the struct: text/template dereferences what it prints.
       out += '{';
       for (size_t k = 0; k < v.items->size(); ++k) {
         if (k) out += ' ';

@@ -153,9 +153,11 @@ Value OllamaMessages(const std::vector<chat::Message>& messages) {
       }
       calls = Value::Slice(std::move(items));
     }
-    out.push_back(
+    Value message =
         Value::Struct(t.message, {Value::String(m.role), Value::String(m.Text()), Value::String(m.thinking),
-                                  images, calls, Value::String(m.tool_name), Value::String(m.tool_call_id)}));
+                                  images, calls, Value::String(m.tool_name), Value::String(m.tool_call_id)});
+    message.is_pointer = true;  // Ollama passes []*templateMessage
+    out.push_back(std::move(message));
   }
   return Value::Slice(std::move(out));
 }

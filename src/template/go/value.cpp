@@ -124,7 +124,7 @@ std::string GoTypeName(const Value& v) {
     case Kind::kMap:
       return "map[string]interface {}";
     case Kind::kStruct:
-      return "template." + v.type->name;
+      return (v.is_pointer ? "*template." : "template.") + v.type->name;
   }
   return "?";
 }

@@ -42,6 +42,7 @@ struct Value {
   Kind kind = Kind::kInvalid;
   Stringer stringer = Stringer::kNone;
   bool is_nil_container = false;  // a nil slice or map: empty, but json.Marshal writes null
+  bool is_pointer = false;        // a pointer to a struct (Ollama's *templateMessage), for type names
   bool b = false;
   int64_t i = 0;
   double f = 0;
