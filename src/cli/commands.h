@@ -10,6 +10,7 @@ namespace corral::cli {
 
 void RegisterInspectCommand(CLI::App& app, int& exit_code);
 void RegisterTemplateCommand(CLI::App& app, int& exit_code);
+void RegisterTokenizeCommand(CLI::App& app, int& exit_code);
 void RegisterRunCommand(CLI::App& app, int& exit_code);
 void RegisterBenchCommand(CLI::App& app, int& exit_code);
 

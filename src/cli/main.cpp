@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   corral::cli::RegisterInspectCommand(app, exit_code);
   corral::cli::RegisterTemplateCommand(app, exit_code);
+  corral::cli::RegisterTokenizeCommand(app, exit_code);
   corral::cli::RegisterRunCommand(app, exit_code);
   corral::cli::RegisterBenchCommand(app, exit_code);
   try {
