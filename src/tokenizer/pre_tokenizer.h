@@ -8,6 +8,10 @@
 // "collapsed" text; both behave like the plain regex except where noted at kWhitespaceClass and in
 // TranslateRegex (pre_tokenizer.cpp). PCRE2 (UTF + UCP, JIT-compiled once) runs the translated regexes.
 //
+// Known difference: letter/number/punctuation classes come from PCRE2's Unicode tables (Unicode 14 in
+// Debian bookworm's PCRE2 10.42) where llama.cpp has its own generated tables (a newer Unicode); characters
+// assigned after Unicode 14 may be classed differently.
+//
 // Thread safety: immutable after Create; Split may be called from any number of threads at once.
 #pragma once
 
