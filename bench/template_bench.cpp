@@ -1,6 +1,8 @@
 // Rendering cost of real chat templates (the test data's templates/*.jinja) over a 50-message
 // conversation, as the server pays it per request: the template is parsed once and rendered per call.
-// Skips a template whose file is missing (run scripts/testdata).
+// Skips a template whose file is missing (run scripts/testdata). The Go-template cases render the
+// registry-style templates of tests/template/ollama_templates the way Ollama does (chat::ChatTemplate),
+// and BM_ParseOutput streams a tool-calling answer through chat::OutputParser token by token.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -9,6 +11,8 @@
 #include <sstream>
 #include <string>
 
+#include "template/chat_template.h"
+#include "template/output_parser.h"
 #include "template/template.h"
 #include "template/value_json.h"
 
@@ -128,5 +132,119 @@ BENCHMARK_CAPTURE(BM_Render, gpt_oss_50_messages_tools, "openai-gpt-oss-120b.jin
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_Parse, qwen3, "Qwen-Qwen3-0.6B.jinja")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_Parse, gpt_oss, "openai-gpt-oss-120b.jinja")->Unit(benchmark::kMicrosecond);
+
+fs::path GoTemplatesDir() {
+  const char* source = std::getenv("CORRAL_SOURCE_DIR");
+  return (source != nullptr ? fs::path(source) : fs::current_path()) / "tests" / "template" /
+         "ollama_templates";
+}
+
+// The same 50 messages as Conversation(), as a typed chat request.
+corral::chat::Request ChatConversation(bool with_tools) {
+  corral::chat::Request request;
+  request.messages.push_back(
+      corral::chat::Message::Of("system", "You are a helpful assistant. Answer concisely and cite sources."));
+  for (int i = 1; i < 50; ++i) {
+    if (i % 2 == 1) {
+      request.messages.push_back(corral::chat::Message::Of(
+          "user", "Question " + std::to_string(i) +
+                      ": could you explain how the previous answer applies when the input doubles, and what "
+                      "changes in the edge cases?"));
+    } else if (with_tools && i % 10 == 0) {
+      corral::chat::Message call = corral::chat::Message::Of("assistant", "");
+      call.tool_calls.push_back({"call_" + std::to_string(i), 0, "get_weather", R"({"city":"Paris"})"});
+      request.messages.push_back(std::move(call));
+      corral::chat::Message result = corral::chat::Message::Of("tool", "{\"t\": 21}");
+      result.tool_call_id = "call_" + std::to_string(i);
+      result.tool_name = "get_weather";
+      request.messages.push_back(std::move(result));
+      request.messages.push_back(corral::chat::Message::Of("user", "Thanks, go on."));
+      ++i;
+    } else {
+      request.messages.push_back(corral::chat::Message::Of(
+          "assistant", "Answer " + std::to_string(i) +
+                           ": when the input doubles the cost grows linearly, except when the cache is cold, "
+                           "where the first pass pays the setup once."));
+    }
+  }
+  if (with_tools) {
+    request.tools.push_back(
+        {"function", "get_weather", "Get the weather for a city.",
+         R"({"type": "object", "properties": {"city": {"type": "string", "description": "City"},
+                                 "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}}, "required": ["city"]})"});
+    request.tools.push_back({"function", "search", "Search documents.",
+                             R"({"type": "object", "properties": {"query": {"type": "string"},
+                                 "limit": {"type": "integer"}}, "required": ["query"]})"});
+  }
+  return request;
+}
+
+void BM_RenderGo(benchmark::State& state, const char* file, bool with_tools) {
+  std::string source;
+  if (file == nullptr) {
+    source = corral::chat::ChatTemplate::Default().source();
+  } else {
+    std::ifstream in(GoTemplatesDir() / file, std::ios::binary);
+    if (!in) {
+      state.SkipWithError((std::string("missing ") + (GoTemplatesDir() / file).string()).c_str());
+      return;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    source = ss.str();
+  }
+  corral::Result<corral::chat::ChatTemplate> tpl = corral::chat::ChatTemplate::FromGo(source);
+  if (!tpl.ok()) {
+    state.SkipWithError(tpl.status().ToString().c_str());
+    return;
+  }
+  corral::chat::Request request = ChatConversation(with_tools);
+  request.think = corral::chat::Think::Bool(true);
+  size_t bytes = 0;
+  for (auto _ : state) {
+    corral::Result<std::string> out = tpl->Render(request);
+    if (!out.ok()) {
+      state.SkipWithError(out.status().ToString().c_str());
+      return;
+    }
+    bytes = out->size();
+    benchmark::DoNotOptimize(out);
+  }
+  state.counters["prompt_bytes"] = static_cast<double>(bytes);
+}
+
+// A thinking + tool-call answer fed in 4-byte pieces, as tokens arrive.
+void BM_ParseOutput(benchmark::State& state) {
+  std::string answer = "<think>\n";
+  for (int i = 0; i < 20; ++i) answer += "The user asks about the weather, so a tool call is needed. ";
+  answer +=
+      "\n</think>\n\nLet me check.\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": "
+      "{\"city\": \"Paris\", \"unit\": \"celsius\"}}\n</tool_call>";
+  corral::chat::OutputFormat format;
+  format.tools = corral::chat::ToolCallSyntax::kHermes;
+  format.think_open = "<think>";
+  format.think_close = "</think>";
+  for (auto _ : state) {
+    corral::chat::OutputParser parser(format);
+    size_t calls = 0;
+    for (size_t pos = 0; pos < answer.size(); pos += 4) {
+      calls += parser.Feed(std::string_view(answer).substr(pos, 4)).tool_calls.size();
+    }
+    calls += parser.Finish().tool_calls.size();
+    benchmark::DoNotOptimize(calls);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * answer.size()));
+}
+
+BENCHMARK_CAPTURE(BM_RenderGo, go_chatml_default_50_messages, nullptr, false)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_RenderGo, go_qwen_50_messages_tools_think, "qwen-tools-think.gotmpl", true)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_RenderGo, go_llama3_1_50_messages_tools, "llama3.1-tools.gotmpl", true)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_RenderGo, go_command_r_50_messages_tools, "command-r-tools.gotmpl", true)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_RenderGo, go_legacy_llama2_50_messages, "llama2-legacy.gotmpl", false)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ParseOutput)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
