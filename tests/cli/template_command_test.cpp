@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "run_process.h"
+#include "template/go_reference_support.h"
 #include "template/reference_support.h"
 #include "test_paths.h"
 
@@ -89,6 +90,67 @@ TEST_F(TemplateCommand, RealTemplateMatchesJinja2) {
   ASSERT_TRUE(expected.has_value()) << why;
   ASSERT_TRUE((*expected)[0].ok) << (*expected)[0].error;
   EXPECT_EQ(r.out, (*expected)[0].output);
+}
+
+TEST_F(TemplateCommand, GoTemplateRendersAsOllamaDoes) {
+  const std::string conv = Write("c.json", R"({"messages": [{"role": "system", "content": "S"},
+    {"role": "user", "content": "a"}, {"role": "user", "content": "b"}]})");
+  // A .gotmpl file is a Go template: consecutive user messages collate, .System collects the system text.
+  const std::string tpl = Write("t.gotmpl",
+                                "{{ .System }}|{{ range .Messages }}[{{ .Role }}:{{ .Content }}]{{ end }}"
+                                "{{ if .IsThinkSet }} think={{ .Think }}/{{ .ThinkLevel }}{{ end }}");
+  ProcessResult r = RunProcess({CORRAL_EXE, "template", tpl, "--messages", conv});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "S|[system:S][user:a\n\nb]");
+  r = RunProcess({CORRAL_EXE, "template", tpl, "--messages", conv, "--think-level", "high"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "S|[system:S][user:a\n\nb] think=true/high");
+
+  // Any other file is told apart by its text; --go forces Go.
+  const std::string legacy = Write("Modelfile.template", "<<{{ .Prompt }}>>");
+  r = RunProcess({CORRAL_EXE, "template", legacy, "--messages", conv});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "<<a\n\nb>>");
+  const std::string forced = Write("forced.jinja", "{{ len .Messages }}");
+  r = RunProcess({CORRAL_EXE, "template", forced, "--messages", conv, "--go"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "2");
+}
+
+TEST_F(TemplateCommand, GoTemplateErrorsNameTheLine) {
+  const std::string conv = Write("c.json", R"([{"role": "user", "content": "hi"}])");
+  const std::string tpl = Write("bad.gotmpl", "ok\n{{ range .Messages }}{{ .Nope }}{{ end }}");
+  const ProcessResult r = RunProcess({CORRAL_EXE, "template", tpl, "--messages", conv});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err,
+            "corral: " + tpl + ": line 2: can't evaluate field Nope in type *template.templateMessage\n");
+  const ProcessResult var = RunProcess({CORRAL_EXE, "template", tpl, "--messages", conv, "--var", "x=1"});
+  EXPECT_EQ(var.exit_code, 1);
+  EXPECT_NE(var.err.find("--var applies to Jinja templates only"), std::string::npos) << var.err;
+}
+
+// A registry-style template with tools and thinking, on a real conversation: the output equals Go's own
+// text/template run the way Ollama runs it (tests/template/go_reference).
+TEST_F(TemplateCommand, GoTemplateMatchesGoReference) {
+  if (!gotmpl::testing::HaveGo()) GTEST_SKIP() << "go is not installed";
+  const fs::path tpl =
+      corral::testing::SourceDir() / "tests" / "template" / "ollama_templates" / "qwen-tools-think.gotmpl";
+  const fs::path conv =
+      corral::testing::SourceDir() / "tests" / "template" / "conversations" / "07_tool_call_object_args.json";
+  const ProcessResult r =
+      RunProcess({CORRAL_EXE, "template", tpl.string(), "--messages", conv.string(), "--think"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::ordered_json conversation = nlohmann::ordered_json::parse(jinja::testing::ReadFile(conv));
+  nlohmann::ordered_json request = {
+      {"messages", conversation["messages"]}, {"tools", conversation["tools"]}, {"think", true}};
+  std::string why;
+  const auto expected =
+      gotmpl::testing::RunGoReference({{"qwen", "ollama", jinja::testing::ReadFile(tpl), request}}, &why);
+  ASSERT_TRUE(expected.has_value()) << why;
+  ASSERT_TRUE((*expected)[0].ok) << (*expected)[0].error;
+  EXPECT_EQ(r.out, (*expected)[0].output);
+  EXPECT_NE(r.out.find("<tool_call>"), std::string::npos);
 }
 
 }  // namespace
