@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "run_process.h"
 #include "test_paths.h"
@@ -63,11 +63,17 @@ class RunCommandTest : public ::testing::Test {
 
 fs::path* RunCommandTest::dir_ = nullptr;
 
-// "eval count:           7 token(s)" → 7
+// "eval count:           7 token(s)" → 7 (-1 when the line is missing).
 int EvalCount(const std::string& err, const std::string& label) {
-  std::smatch m;
-  if (!std::regex_search(err, m, std::regex("\n" + label + " count: +([0-9]+) token\\(s\\)"))) return -1;
-  return std::stoi(m[1]);
+  const std::string key = "\n" + label + " count:";
+  const size_t at = err.find(key);
+  if (at == std::string::npos) return -1;
+  size_t i = at + key.size();
+  while (i < err.size() && err[i] == ' ') ++i;
+  size_t end = i;
+  while (end < err.size() && std::isdigit(static_cast<unsigned char>(err[end]))) ++end;
+  if (end == i || err.compare(end, 9, " token(s)") != 0) return -1;
+  return std::stoi(err.substr(i, end - i));
 }
 
 TEST_F(RunCommandTest, GreedyRawCompletionStopsAtNumPredict) {
@@ -116,6 +122,60 @@ TEST_F(RunCommandTest, ContextEndStopsGeneration) {
                                "num_predict=50", "--verbose"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(EvalCount(r.err, "eval"), 8) << r.err;
+}
+
+// Without --raw the prompt goes through the model's chat template: the prompt tokens run evaluates are
+// exactly those of the rendered template with specials parsed and one BOS — llama.cpp's chat path strips a
+// template's leading BOS text when the vocab adds BOS itself (common/chat.cpp), so `corral tokenize` of the
+// rendering without it counts them.
+TEST_F(RunCommandTest, ChatTemplateFormatsThePromptUnlessRaw) {
+  const fs::path tpl = *dir_ / "chat.jinja";
+  std::FILE* f = std::fopen(tpl.c_str(), "w");
+  std::fputs(
+      "{{ bos_token }}{% for m in messages %}<|start_header_id|>{{ m.role }}<|end_header_id|>\n\n"
+      "{{ m.content }}<|eot_id|>{% endfor %}{% if add_generation_prompt %}<|start_header_id|>assistant"
+      "<|end_header_id|>\n\n{% endif %}",
+      f);
+  std::fclose(f);
+  const fs::path model = *dir_ / "chat.gguf";
+  const ProcessResult made =
+      RunProcess({CORRAL_TESTMODEL_EXE,
+                  "--vocab",
+                  (corral::testing::TestDataDir() / "models" / "ggml-vocab-llama-bpe.gguf").string(),
+                  "--dim",
+                  "64",
+                  "--layers",
+                  "1",
+                  "--heads",
+                  "2",
+                  "--kv-heads",
+                  "1",
+                  "--ffn",
+                  "128",
+                  "--ctx",
+                  "256",
+                  "--dtype",
+                  "f16",
+                  "--chat-template",
+                  tpl.string(),
+                  "--out",
+                  model.string()});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const std::string rendered =
+      "<|start_header_id|>user<|end_header_id|>\n\nWhy is the sky blue?<|eot_id|>"
+      "<|start_header_id|>assistant<|end_header_id|>\n\n";
+  const ProcessResult ids =
+      RunProcess({CORRAL_EXE, "tokenize", model.string(), "--text", rendered, "--json"});
+  ASSERT_EQ(ids.exit_code, 0) << ids.err;
+  const auto expected = static_cast<int>(nlohmann::json::parse(ids.out)["tokens"].size());
+  ASSERT_GT(expected, 10);
+  const ProcessResult chat = RunProcess({CORRAL_EXE, "run", model.string(), "Why is the sky blue?", "-o",
+                                         "temperature=0", "-o", "num_predict=2", "--verbose"});
+  ASSERT_EQ(chat.exit_code, 0) << chat.err;
+  EXPECT_EQ(EvalCount(chat.err, "prompt eval"), expected) << chat.err;
+  const ProcessResult raw = RunProcess({CORRAL_EXE, "run", model.string(), "Why is the sky blue?", "--raw",
+                                        "-o", "temperature=0", "-o", "num_predict=2", "--verbose"});
+  EXPECT_EQ(EvalCount(raw.err, "prompt eval"), 7) << raw.err;  // BOS + 6 words
 }
 
 TEST_F(RunCommandTest, BadOptionsAndFilesFailWithOneLine) {
