@@ -6,9 +6,17 @@
 
 namespace corral::testing {
 
+// CORRAL_SOURCE_DIR when set (ctest sets it), else the tree the test was built from: ctest's test discovery
+// runs the binaries (--gtest_list_tests) without the test environment, and test cases made from data files
+// (the model goldens) must be found then too.
 inline std::filesystem::path SourceDir() {
   const char* dir = std::getenv("CORRAL_SOURCE_DIR");
-  return dir != nullptr ? std::filesystem::path(dir) : std::filesystem::current_path();
+  if (dir != nullptr) return std::filesystem::path(dir);
+#ifdef CORRAL_BUILT_FROM_SOURCE_DIR
+  return std::filesystem::path(CORRAL_BUILT_FROM_SOURCE_DIR);
+#else
+  return std::filesystem::current_path();
+#endif
 }
 
 // models/ggml-vocab-*.gguf (+ .inp/.out) and templates/*.jinja, from scripts/testdata.
