@@ -7,6 +7,8 @@
 #include <cstring>
 #include <map>
 
+#include "template/unicode.h"
+
 namespace corral::gotmpl {
 namespace {
 
@@ -65,21 +67,7 @@ bool UnquoteEscape(std::string_view lit, size_t& pos, std::string& out, char quo
   };
   auto utf8 = [&](uint32_t cp) {
     if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
+    jinja::AppendUtf8(out, static_cast<char32_t>(cp));
     return true;
   };
   uint32_t v = 0;
