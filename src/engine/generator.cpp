@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "engine/stop_matcher.h"
+#include "sample/logprobs.h"
+
 namespace corral::engine {
 
 using Clock = std::chrono::steady_clock;
@@ -19,6 +22,26 @@ Status Prefill(model::Context& context, std::span<const int32_t> tokens, int32_t
   }
   return Status::Ok();
 }
+
+sample::grammar::TokenTrie MakeTokenTrie(const tokenizer::Tokenizer& tokenizer) {
+  std::vector<std::string> pieces(static_cast<size_t>(tokenizer.n_vocab()));
+  for (int32_t id = 0; id < tokenizer.n_vocab(); ++id) pieces[static_cast<size_t>(id)] = tokenizer.Piece(id);
+  const std::span<const int32_t> eog = tokenizer.EndOfGenerationIds();
+  return sample::grammar::TokenTrie(pieces, std::vector<int32_t>(eog.begin(), eog.end()));
+}
+
+namespace {
+
+TokenLogprob MakeLogprob(const tokenizer::Tokenizer& tokenizer, std::span<const float> logits, int32_t id,
+                         int32_t top_n) {
+  const sample::StepLogprobs step = sample::ComputeLogprobs(logits, id, top_n);
+  TokenLogprob out{id, std::string(tokenizer.Piece(id)), step.chosen.logprob, {}};
+  for (const sample::TokenLogprob& alt : step.top)
+    out.top_logprobs.push_back({alt.id, std::string(tokenizer.Piece(alt.id)), alt.logprob, {}});
+  return out;
+}
+
+}  // namespace
 
 Result<GenerateResult> Generate(model::Context& context, const tokenizer::Tokenizer& tokenizer,
                                 sample::Sampler& sampler, std::span<const int32_t> prompt,
@@ -45,20 +68,40 @@ Result<GenerateResult> Generate(model::Context& context, const tokenizer::Tokeni
   result.prompt_eval_duration = eval_start - prompt_start;
 
   tokenizer::StreamingDetokenizer detokenizer(tokenizer);
+  StopMatcher stops(options.stop);
+  sample::TokenMask mask;
+  bool callback_stopped = false;
+  auto emit = [&](const std::string& text) {
+    const std::string shown = stops.empty() ? text : stops.Push(text);
+    if (!shown.empty() && on_text && !on_text(shown)) callback_stopped = true;
+  };
   int32_t pos = n_prompt;
   result.done_reason = "length";
   while (true) {
     if (options.num_predict >= 0 && result.eval_count >= options.num_predict) break;
-    const int32_t id = sampler.Sample(context.Logits(0));
+    const std::span<const float> logits = context.Logits(0);
+    const sample::TokenMask* allowed = nullptr;
+    if (options.grammar != nullptr) {
+      options.grammar->FillMask(mask);
+      if (!mask.any()) {
+        // No token can continue the grammar (nor end it): the output so far is all it allows.
+        result.done_reason = "stop";
+        break;
+      }
+      allowed = &mask;
+    }
+    const int32_t id = sampler.Sample(logits, allowed);
     sampler.Accept(id);
     ++result.eval_count;
+    if (options.logprobs) result.logprobs.push_back(MakeLogprob(tokenizer, logits, id, options.top_logprobs));
     if (tokenizer.IsEndOfGeneration(id)) {
       result.done_reason = "stop";
       break;
     }
+    if (options.grammar != nullptr) options.grammar->Accept(id);
     result.tokens.push_back(id);
-    const std::string text = detokenizer.Push(id);
-    if (!text.empty() && on_text && !on_text(text)) {
+    emit(detokenizer.Push(id));
+    if (callback_stopped || stops.stopped() || (options.grammar != nullptr && options.grammar->complete())) {
       result.done_reason = "stop";
       break;
     }
@@ -68,8 +111,14 @@ Result<GenerateResult> Generate(model::Context& context, const tokenizer::Tokeni
     batch.Add(id, pos++, options.seq, true);
     CORRAL_RETURN_IF_ERROR(context.Decode(batch));
   }
-  const std::string tail = detokenizer.Flush();
-  if (!tail.empty() && on_text) on_text(tail);
+  if (!stops.stopped() && !callback_stopped) {
+    emit(detokenizer.Flush());
+    if (!stops.stopped()) {
+      const std::string held = stops.Flush();
+      if (!held.empty() && on_text && !callback_stopped) on_text(held);
+    }
+  }
+  if (stops.stopped()) result.done_reason = "stop";
   result.eval_duration = Clock::now() - eval_start;
   return result;
 }

@@ -162,5 +162,72 @@ TEST(Sampler, ValidateNamesTheBadOption) {
   EXPECT_TRUE(Validate(SamplerOptions()).ok());
 }
 
+// Probabilities {0.5, 0.3, 0.2} have entropy H = 1.0297 nats; |-ln p - H| is 0.337, 0.174, 0.580, so the
+// most typical token is the 0.3 one. typical_p 0.25 keeps it alone; 0.5 adds the 0.5 one (0.3 + 0.5 > 0.5).
+TEST(Sampler, TypicalPKeepsTheTokensClosestToTheEntropy) {
+  const std::vector<float> logits = {std::log(0.5f), std::log(0.3f), std::log(0.2f)};
+  SamplerOptions o = Plain();
+  o.typical_p = 0.25f;
+  Sampler narrow(o, 3);
+  std::map<int32_t, int> seen = Histogram(narrow, logits, 2000);
+  EXPECT_EQ(seen[1], 2000);
+  o.typical_p = 0.5f;
+  Sampler wider(o, 3);
+  seen = Histogram(wider, logits, 20000);
+  EXPECT_EQ(seen.count(2), 0u);
+  EXPECT_NEAR(seen[0] / 20000.0, 0.5 / 0.8, 0.02);
+}
+
+// Equal logits with a bias of ln 2 on token 2: probabilities 1/4, 1/4, 1/2 (chi-square, 2 degrees of
+// freedom, p = 0.001 -> 13.82).
+TEST(Sampler, LogitBiasShiftsTheDistribution) {
+  SamplerOptions o = Plain();
+  o.logit_bias = {{2, std::log(2.f)}};
+  Sampler s(o, 3);
+  const int n = 40000;
+  std::map<int32_t, int> seen = Histogram(s, {0, 0, 0}, n);
+  const double expected[] = {0.25, 0.25, 0.5};
+  double chi2 = 0;
+  for (int id = 0; id < 3; ++id) chi2 += std::pow(seen[id] - n * expected[id], 2) / (n * expected[id]);
+  EXPECT_LT(chi2, 13.82);
+}
+
+TEST(Sampler, NegativeInfiniteBiasBansAToken) {
+  SamplerOptions o = Plain();
+  o.logit_bias = {{0, -INFINITY}};
+  Sampler s(o, 2);
+  std::map<int32_t, int> seen = Histogram(s, {5, 0}, 500);
+  EXPECT_EQ(seen[1], 500);
+  o.temperature = 0;
+  Sampler greedy(o, 2);
+  EXPECT_EQ(greedy.Sample(std::vector<float>{5, 0}), 1);
+}
+
+TEST(Sampler, MaskLimitsTheChoiceBeforeTheOtherStages) {
+  SamplerOptions o = Plain();
+  o.top_k = 1;  // after the mask, top_k 1 takes the best allowed token, not the best overall
+  Sampler s(o, 4);
+  TokenMask mask(4);
+  mask.Allow(1);
+  mask.Allow(3);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(s.Sample(std::vector<float>{9, 1, 8, 2}, &mask), 3);
+  o = Plain();
+  Sampler spread(o, 4);
+  std::map<int32_t, int> seen;
+  for (int i = 0; i < 4000; ++i) ++seen[spread.Sample(std::vector<float>{9, 0, 8, 0}, &mask)];
+  EXPECT_EQ(seen[1] + seen[3], 4000);
+  EXPECT_NEAR(seen[1] / 4000.0, 0.5, 0.04);
+}
+
+TEST(Sampler, ValidateChecksTypicalPAndLogitBias) {
+  SamplerOptions o;
+  o.typical_p = 0;
+  EXPECT_NE(Validate(o).ToString().find("typical_p"), std::string::npos);
+  o = SamplerOptions();
+  o.logit_bias = {{7, 1.f}};
+  EXPECT_NE(Validate(o, 5).ToString().find("logit_bias"), std::string::npos);
+  EXPECT_TRUE(Validate(o, 8).ok());
+}
+
 }  // namespace
 }  // namespace corral::sample
