@@ -42,6 +42,7 @@ const std::map<std::string_view, Setter>& Setters() {
       {"top_k", SamplerField(&sample::SamplerOptions::top_k)},
       {"top_p", SamplerField(&sample::SamplerOptions::top_p)},
       {"min_p", SamplerField(&sample::SamplerOptions::min_p)},
+      {"typical_p", SamplerField(&sample::SamplerOptions::typical_p)},
       {"repeat_penalty", SamplerField(&sample::SamplerOptions::repeat_penalty)},
       {"repeat_last_n", SamplerField(&sample::SamplerOptions::repeat_last_n)},
       {"presence_penalty", SamplerField(&sample::SamplerOptions::presence_penalty)},
@@ -51,6 +52,24 @@ const std::map<std::string_view, Setter>& Setters() {
       {"num_ctx", Field(&ModelOptions::num_ctx)},
       {"num_thread", Field(&ModelOptions::num_thread)},
       {"num_batch", Field(&ModelOptions::num_batch)},
+      {"stop",
+       [](std::string_view, std::string_view value, ModelOptions& o) {
+         o.stop.emplace_back(value);
+         return Status::Ok();
+       }},
+      {"logit_bias",
+       [](std::string_view name, std::string_view value, ModelOptions& o) {
+         const size_t colon = value.find(':');
+         if (colon == std::string_view::npos)
+           return Status::InvalidArgument("option logit_bias: '" + std::string(value) +
+                                          "' is not TOKEN_ID:BIAS");
+         int32_t id = 0;
+         float bias = 0;
+         CORRAL_RETURN_IF_ERROR(ParseNumber(name, value.substr(0, colon), &id));
+         CORRAL_RETURN_IF_ERROR(ParseNumber(name, value.substr(colon + 1), &bias));
+         o.sampler.logit_bias.push_back({id, bias});
+         return Status::Ok();
+       }},
   };
   return setters;
 }

@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "cli/go_duration.h"
 #include "cli/model_options.h"
+#include "cli/output_format.h"
 #include "engine/generator.h"
 #include "model/context.h"
 #include "model/model.h"
@@ -33,6 +34,7 @@ struct RunArgs {
   bool prompt_given = false;
   bool raw = false;
   bool verbose = false;
+  std::string format;  // --format: json, or a JSON schema (file or text)
   std::vector<std::string> options;
 };
 
@@ -119,13 +121,21 @@ int Run(const RunArgs& args) {
   }
   const std::vector<int32_t> ids = TokenizePrompt(*tok, prompt);
 
+  if (Status valid = sample::Validate(options->sampler, tok->n_vocab()); !valid.ok())
+    return Fail(valid.message());
+  Result<std::unique_ptr<OutputFormat>> format = OutputFormat::Create(args.format, *tok);
+  if (!format.ok()) return Fail(format.status().message());
   sample::Sampler sampler(options->sampler, tok->n_vocab());
-  Result<engine::GenerateResult> result = engine::Generate(
-      **context, *tok, sampler, ids, {.num_predict = options->num_predict}, [](std::string_view text) {
-        std::fwrite(text.data(), 1, text.size(), stdout);
-        std::fflush(stdout);
-        return true;
-      });
+  Result<engine::GenerateResult> result =
+      engine::Generate(**context, *tok, sampler, ids,
+                       {.num_predict = options->num_predict,
+                        .stop = options->stop,
+                        .grammar = *format ? &(*format)->matcher() : nullptr},
+                       [](std::string_view text) {
+                         std::fwrite(text.data(), 1, text.size(), stdout);
+                         std::fflush(stdout);
+                         return true;
+                       });
   if (!result.ok()) return Fail(result.status().ToString());
   std::fputs("\n", stdout);
   std::fflush(stdout);
@@ -148,6 +158,10 @@ void RegisterRunCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("PROMPT", args->prompt, "the prompt (default: stdin)");
   cmd->add_flag("--raw", args->raw, "send the prompt as it is, without the chat template");
   cmd->add_flag("--verbose", args->verbose, "print timings (load, prompt eval, eval) on stderr");
+  cmd->add_option(
+      "--format", args->format,
+      "constrain the output: json (one JSON object), or a JSON schema (@schema.json, a path, or the "
+      "schema text)");
   cmd->add_option(
          "--option,-o", args->options,
          "generation option name=value (temperature, top_k, top_p, min_p, seed, num_predict, num_ctx, "
