@@ -13,5 +13,10 @@ void RegisterTemplateCommand(CLI::App& app, int& exit_code);
 void RegisterTokenizeCommand(CLI::App& app, int& exit_code);
 void RegisterRunCommand(CLI::App& app, int& exit_code);
 void RegisterBenchCommand(CLI::App& app, int& exit_code);
+void RegisterCreateCommand(CLI::App& app, int& exit_code);
+void RegisterListCommand(CLI::App& app, int& exit_code);
+void RegisterShowCommand(CLI::App& app, int& exit_code);
+void RegisterCopyCommand(CLI::App& app, int& exit_code);
+void RegisterRemoveCommand(CLI::App& app, int& exit_code);
 
 }  // namespace corral::cli

@@ -13,6 +13,11 @@ int main(int argc, char** argv) {
   corral::cli::RegisterTokenizeCommand(app, exit_code);
   corral::cli::RegisterRunCommand(app, exit_code);
   corral::cli::RegisterBenchCommand(app, exit_code);
+  corral::cli::RegisterCreateCommand(app, exit_code);
+  corral::cli::RegisterListCommand(app, exit_code);
+  corral::cli::RegisterShowCommand(app, exit_code);
+  corral::cli::RegisterCopyCommand(app, exit_code);
+  corral::cli::RegisterRemoveCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "cli/go_duration.h"
 #include "cli/model_options.h"
+#include "cli/model_source.h"
 #include "cli/output_format.h"
 #include "engine/generator.h"
 #include "model/context.h"
@@ -38,15 +39,20 @@ struct RunArgs {
   std::vector<std::string> options;
 };
 
-// One user message through the model's chat template (tokenizer.chat_template; ChatML, as llama.cpp and
-// Ollama fall back to, when the model has none), with the assistant's turn opened, as `ollama run` sends a
+// One user message through the model's chat template (a store model's Go TEMPLATE, which Ollama prefers,
+// else tokenizer.chat_template; ChatML, as llama.cpp and Ollama fall back to, when the model has none), with
+// the assistant's turn opened, after the store model's SYSTEM and MESSAGE history, as `ollama run` sends a
 // single message.
 Result<std::string> FormatUserMessage(const gguf::File& file, const tokenizer::Tokenizer& tok,
-                                      const std::string& text) {
+                                      const ModelSource& model, const std::string& text) {
   const auto special_text = [&](int32_t id) { return std::string(id >= 0 ? tok.TokenText(id) : ""); };
   Result<std::string_view> source = file.GetString("tokenizer.chat_template");
   chat::ChatTemplate tpl = chat::ChatTemplate::Default();
-  if (source.ok()) {
+  if (model.has_template) {
+    Result<chat::ChatTemplate> parsed = chat::ChatTemplate::FromGo(model.template_text);
+    if (!parsed.ok()) return Status::InvalidArgument("the model's template: " + parsed.status().message());
+    tpl = std::move(*parsed);
+  } else if (source.ok()) {
     Result<chat::ChatTemplate> parsed =
         chat::ChatTemplate::FromJinja(*source, special_text(tok.bos()), special_text(tok.eos()));
     if (!parsed.ok())
@@ -54,6 +60,9 @@ Result<std::string> FormatUserMessage(const gguf::File& file, const tokenizer::T
     tpl = std::move(*parsed);
   }
   chat::Request request;
+  if (!model.system.empty()) request.messages.push_back(chat::Message::Of("system", model.system));
+  for (const auto& [role, content] : model.messages)
+    request.messages.push_back(chat::Message::Of(role, content));
   request.messages.push_back(chat::Message::Of("user", text));
   Result<std::string> rendered = tpl.Render(request);
   if (!rendered.ok())
@@ -87,7 +96,9 @@ int Fail(const std::string& message) {
 
 int Run(const RunArgs& args) {
   const Clock::time_point start = Clock::now();
-  Result<ModelOptions> options = ParseModelOptions(args.options);
+  Result<ModelSource> source = ResolveModelSource(args.model);
+  if (!source.ok()) return Fail(source.status().message());
+  Result<ModelOptions> options = ParseModelOptions(WithStoredOptions(*source, args.options));
   if (!options.ok()) return Fail(options.status().message());
 
   std::string prompt = args.prompt;
@@ -97,11 +108,7 @@ int Run(const RunArgs& args) {
     }
     prompt.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   }
-  if (!std::filesystem::is_regular_file(args.model)) {
-    return Fail(args.model + ": no such model file (give the path of a .gguf file)");
-  }
-
-  Result<std::unique_ptr<model::Model>> model = model::Model::Load(args.model);
+  Result<std::unique_ptr<model::Model>> model = model::Model::Load(source->gguf_path);
   if (!model.ok()) return Fail(args.model + ": " + model.status().ToString());
   Result<tokenizer::Tokenizer> tok = tokenizer::Tokenizer::FromGguf((*model)->file());
   if (!tok.ok()) return Fail(args.model + ": " + tok.status().ToString());
@@ -115,7 +122,7 @@ int Run(const RunArgs& args) {
   const Clock::time_point loaded = Clock::now();
 
   if (!args.raw) {
-    Result<std::string> formatted = FormatUserMessage((*model)->file(), *tok, prompt);
+    Result<std::string> formatted = FormatUserMessage((*model)->file(), *tok, *source, prompt);
     if (!formatted.ok()) return Fail(formatted.status().message());
     prompt = std::move(*formatted);
   }
@@ -154,7 +161,8 @@ int Run(const RunArgs& args) {
 void RegisterRunCommand(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* cmd = app.add_subcommand("run", "Run a model on a prompt and print the completion");
-  cmd->add_option("MODEL", args->model, "path of a .gguf model file")->required();
+  cmd->add_option("MODEL", args->model, "a model in the store (corral list) or the path of a .gguf file")
+      ->required();
   cmd->add_option("PROMPT", args->prompt, "the prompt (default: stdin)");
   cmd->add_flag("--raw", args->raw, "send the prompt as it is, without the chat template");
   cmd->add_flag("--verbose", args->verbose, "print timings (load, prompt eval, eval) on stderr");

@@ -3,7 +3,8 @@
 // the model would be given (no newline is added). People debug their templates with it; checks use it.
 //
 // TEMPLATE is a Jinja file, a .gguf file whose tokenizer.chat_template is used with bos_token and
-// eos_token taken from its vocabulary, or a Go template (an Ollama Modelfile TEMPLATE), rendered with
+// eos_token taken from its vocabulary, a model in the store (its Go TEMPLATE, else its GGUF's chat
+// template), or a Go template (an Ollama Modelfile TEMPLATE), rendered with
 // Ollama's semantics (template/go/ollama.h). Which kind: --go forces Go; otherwise a .gguf or .jinja file
 // is Jinja, a .gotmpl / .tmpl file is Go, and any other file is told apart by its text ({% %} statements or
 // bare `messages` → Jinja, else Go). CONV.json is a JSON array of messages, or an object with "messages"
@@ -19,12 +20,14 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/model_source.h"
 #include "gguf/file.h"
 #include "template/chat_template.h"
 #include "template/template.h"
@@ -64,8 +67,8 @@ bool EndsWith(const std::string& s, std::string_view suffix) {
 }
 
 // The template text and the variables a GGUF implies (bos_token / eos_token from its vocabulary).
-Result<std::string> LoadTemplate(const std::string& path, nlohmann::ordered_json& context) {
-  if (!EndsWith(path, ".gguf")) return ReadText(path);
+Result<std::string> LoadTemplate(const std::string& path, bool gguf, nlohmann::ordered_json& context) {
+  if (!gguf) return ReadText(path);
   CORRAL_ASSIGN_OR_RETURN(gguf::File file, gguf::File::Open(path));
   CORRAL_ASSIGN_OR_RETURN(std::string_view source, file.GetString("tokenizer.chat_template"));
   Result<std::vector<std::string_view>> tokens = file.GetStringArray("tokenizer.ggml.tokens");
@@ -113,10 +116,10 @@ Status BuildContext(const Options& options, nlohmann::ordered_json& context) {
 }
 
 // Whether TEMPLATE is a Go template (see the comment at the top).
-bool IsGoTemplate(const Options& options, std::string_view source) {
+bool IsGoTemplate(const Options& options, bool gguf, std::string_view source) {
   if (options.go) return true;
   const std::string& path = options.template_path;
-  if (EndsWith(path, ".gguf") || EndsWith(path, ".jinja")) return false;
+  if (gguf || EndsWith(path, ".jinja")) return false;
   if (EndsWith(path, ".gotmpl") || EndsWith(path, ".tmpl")) return true;
   return !chat::LooksLikeJinja(source);
 }
@@ -200,14 +203,32 @@ Result<std::string> RenderGo(const Options& options, std::string_view source) {
   return tpl.Render(request);
 }
 
-int RunTemplate(const Options& options) {
+int RunTemplate(const Options& given) {
+  Options options = given;
   nlohmann::ordered_json context = nlohmann::ordered_json::object();
-  Result<std::string> source = LoadTemplate(options.template_path, context);
+  bool gguf = EndsWith(options.template_path, ".gguf");
+  Result<std::string> source = Status::NotFound(options.template_path);
+  std::error_code ec;
+  if (std::filesystem::exists(options.template_path, ec)) {
+    source = LoadTemplate(options.template_path, gguf, context);
+  } else {
+    // A model in the store: its Go TEMPLATE, else its GGUF's chat template.
+    Result<ModelSource> model = ResolveModelSource(options.template_path);
+    if (!model.ok()) {
+      source = model.status();
+    } else if (model->has_template) {
+      options.go = true;
+      source = model->template_text;
+    } else {
+      gguf = true;
+      source = LoadTemplate(model->gguf_path, gguf, context);
+    }
+  }
   if (!source.ok()) {
     std::fprintf(stderr, "corral: %s\n", source.status().ToString().c_str());
     return 1;
   }
-  if (IsGoTemplate(options, *source)) {
+  if (IsGoTemplate(options, gguf, *source)) {
     Result<std::string> prompt = RenderGo(options, *source);
     if (!prompt.ok()) {
       std::fprintf(stderr, "corral: %s: %s\n", options.template_path.c_str(),
@@ -240,8 +261,9 @@ void RegisterTemplateCommand(CLI::App& app, int& exit_code) {
   auto* cmd =
       app.add_subcommand("template", "Render a chat template for a conversation and print the prompt");
   cmd->add_option("template", options->template_path,
-                  "Jinja template file, a .gguf with a chat template, or a Go template (Ollama TEMPLATE): "
-                  ".gotmpl/.tmpl files, --go, or any non-.jinja file without {% %} statements")
+                  "Jinja template file, a .gguf with a chat template, a Go template (Ollama TEMPLATE): "
+                  ".gotmpl/.tmpl files, --go, or any non-.jinja file without {% %} statements; or a model in "
+                  "the store (its TEMPLATE, else its GGUF's chat template)")
       ->required();
   cmd->add_option("--messages", options->messages_path,
                   "JSON file: array of messages, or {\"messages\": [...]}")

@@ -209,8 +209,8 @@ void Writer::SetValue(std::string_view key, const Value& v) {
   Set(key, EncodeValue(v));
 }
 
-Status Writer::AddTensor(std::string_view name, DType type, const Shape& shape,
-                         std::span<const uint8_t> data) {
+Status Writer::CheckTensor(std::string_view name, DType type, const Shape& shape, uint64_t data_size,
+                           uint64_t* needed) const {
   const std::string what = "tensor " + Quoted(name);
   if (name.empty()) return Status::InvalidArgument("a tensor needs a name");
   if (name.size() > kMaxTensorNameBytes) {
@@ -241,13 +241,39 @@ Status Writer::AddTensor(std::string_view name, DType type, const Shape& shape,
   uint64_t bytes = 0;
   if (__builtin_mul_overflow(static_cast<uint64_t>(elements / traits->block_size), traits->block_bytes,
                              &bytes) ||
-      bytes != data.size()) {
+      (data_size != kAnySize && bytes != data_size)) {
     return Status::InvalidArgument(what + " with shape " + shape.ToString() + " needs " + Num(bytes) +
-                                   " bytes of " + std::string(traits->name) + ", got " + Num(data.size()));
+                                   " bytes of " + std::string(traits->name) + ", got " + Num(data_size));
   }
+  *needed = bytes;
+  return Status::Ok();
+}
+
+Status Writer::AddTensor(std::string_view name, DType type, const Shape& shape,
+                         std::span<const uint8_t> data) {
+  uint64_t bytes = 0;
+  CORRAL_RETURN_IF_ERROR(CheckTensor(name, type, shape, data.size(), &bytes));
   tensor_index_.emplace(std::string(name), tensors_.size());
-  tensors_.push_back(
-      Tensor{.name = std::string(name), .type = type, .shape = shape, .borrowed = data, .owned = {}});
+  Tensor t;
+  t.name = std::string(name);
+  t.type = type;
+  t.shape = shape;
+  t.borrowed = data;
+  tensors_.push_back(std::move(t));
+  return Status::Ok();
+}
+
+Status Writer::AddTensor(std::string_view name, DType type, const Shape& shape, TensorFill fill) {
+  uint64_t bytes = 0;
+  CORRAL_RETURN_IF_ERROR(CheckTensor(name, type, shape, kAnySize, &bytes));
+  tensor_index_.emplace(std::string(name), tensors_.size());
+  Tensor t;
+  t.name = std::string(name);
+  t.type = type;
+  t.shape = shape;
+  t.fill = std::move(fill);
+  t.fill_bytes = bytes;
+  tensors_.push_back(std::move(t));
   return Status::Ok();
 }
 
@@ -298,7 +324,7 @@ Status Writer::CheckedHeader(std::vector<uint8_t>* header, uint32_t* alignment) 
     for (int d = 0; d < t.shape.n_dims; ++d) Put<int64_t>(*header, t.shape.ne[d]);
     Put<uint32_t>(*header, static_cast<uint32_t>(t.type));
     Put<uint64_t>(*header, offset);
-    offset += PaddedTo(t.bytes().size(), *alignment);
+    offset += PaddedTo(t.size(), *alignment);
   }
   // The data section starts aligned. Without tensors there is none and nothing follows the metadata: that is
   // how gguf-py writes llama.cpp's vocab files, llama.cpp's reader expects no padding then, and it keeps a
@@ -311,11 +337,26 @@ Status Writer::WriteTo(std::span<const uint8_t> header, uint32_t alignment, cons
   CORRAL_RETURN_IF_ERROR(append(header));
   const std::vector<uint8_t> zeros(alignment, 0);
   for (const Tensor& t : tensors_) {
-    CORRAL_RETURN_IF_ERROR(append(t.bytes()));
-    const size_t pad = PaddedTo(t.bytes().size(), alignment) - t.bytes().size();
+    std::span<const uint8_t> bytes = t.bytes();
+    // A filled tensor lives only while it is written: one tensor's bytes in memory at a time.
+    std::vector<uint8_t> filled;
+    if (t.fill) {
+      filled.resize(t.fill_bytes);
+      CORRAL_RETURN_IF_ERROR(t.fill(std::span<uint8_t>(filled)));
+      bytes = filled;
+    }
+    CORRAL_RETURN_IF_ERROR(append(bytes));
+    const size_t pad = PaddedTo(bytes.size(), alignment) - bytes.size();
     CORRAL_RETURN_IF_ERROR(append(std::span<const uint8_t>(zeros).first(pad)));
   }
   return Status::Ok();
+}
+
+Status Writer::WriteTo(const AppendFn& append) const {
+  std::vector<uint8_t> header;
+  uint32_t alignment = 0;
+  CORRAL_RETURN_IF_ERROR(CheckedHeader(&header, &alignment));
+  return WriteTo(header, alignment, append);
 }
 
 Result<std::vector<uint8_t>> Writer::ToBytes() const {

@@ -68,6 +68,11 @@ class Writer {
   // The span form borrows: REQUIRES data stays valid until Write returns.
   Status AddTensor(std::string_view name, DType type, const Shape& shape, std::span<const uint8_t> data);
   Status AddTensor(std::string_view name, DType type, const Shape& shape, std::vector<uint8_t> data);
+  // A tensor whose bytes are made while the file is written: `fill` gets a buffer of exactly the tensor's
+  // size and must fill all of it. Only one filled tensor is in memory at a time, so a converter (e.g. a
+  // quantizer) writes a model of any size in bounded memory. An error from fill fails the write.
+  using TensorFill = std::function<Status(std::span<uint8_t> out)>;
+  Status AddTensor(std::string_view name, DType type, const Shape& shape, TensorFill fill);
 
   // Writes the file atomically: to "<path>.tmp.<pid>" in the same directory, fsync, rename over path. On any
   // failure (including a short write or a full disk) the temporary file is removed, path is left as it was,
@@ -75,6 +80,9 @@ class Writer {
   Status Write(const std::string& path) const;
   // The same bytes in memory (tests, fuzz corpora).
   Result<std::vector<uint8_t>> ToBytes() const;
+  // The same bytes handed to `append` piece by piece, in file order (e.g. to write and hash at once).
+  using AppendFn = std::function<Status(std::span<const uint8_t>)>;
+  Status WriteTo(const AppendFn& append) const;
 
  private:
   struct Entry {
@@ -83,16 +91,21 @@ class Writer {
   };
   struct Tensor {
     std::string name;
-    DType type;
+    DType type = DType::kF32;
     Shape shape;
     std::span<const uint8_t> borrowed;
     std::vector<uint8_t> owned;
     bool is_owned = false;
+    TensorFill fill;
+    uint64_t fill_bytes = 0;
     std::span<const uint8_t> bytes() const { return is_owned ? std::span<const uint8_t>(owned) : borrowed; }
+    uint64_t size() const { return fill ? fill_bytes : bytes().size(); }
   };
-  using AppendFn = std::function<Status(std::span<const uint8_t>)>;
+  static constexpr uint64_t kAnySize = ~uint64_t{0};
 
   void Set(std::string_view key, std::vector<uint8_t> encoded);
+  Status CheckTensor(std::string_view name, DType type, const Shape& shape, uint64_t data_size,
+                     uint64_t* needed) const;
   Status CheckedHeader(std::vector<uint8_t>* header, uint32_t* alignment) const;
   Status WriteTo(std::span<const uint8_t> header, uint32_t alignment, const AppendFn& append) const;
 
