@@ -21,15 +21,16 @@ constexpr int kRows2 = kAvx512 ? 4 : 2;
 constexpr int kRows3 = kAvx512 ? 2 : 1;
 constexpr int kRows4 = kAvx512 ? 2 : 1;
 
-// T::Run<R, C> is the tile of R weight rows × C activation rows.
-template <typename T>
+// T::Run<R, C> is the tile of R weight rows × C activation rows; R2..R4 are the rows of the 2..4-column
+// tiles.
+template <typename T, int R2 = kRows2, int R3 = kRows3, int R4 = kRows4>
 constexpr DotKernel Make(DType weight, DType activation, QuantizeRowFn quantize) {
   return DotKernel{weight,
                    activation,
                    quantize,
-                   {nullptr, &T::template Run<kRows1, 1>, &T::template Run<kRows2, 2>,
-                    &T::template Run<kRows3, 3>, &T::template Run<kRows4, 4>},
-                   {0, kRows1, kRows2, kRows3, kRows4}};
+                   {nullptr, &T::template Run<kRows1, 1>, &T::template Run<R2, 2>, &T::template Run<R3, 3>,
+                    &T::template Run<R4, 4>},
+                   {0, kRows1, R2, R3, R4}};
 }
 
 template <size_t N>
