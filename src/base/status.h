@@ -19,6 +19,7 @@ enum class StatusCode {
   kIoError,          // the OS said no (open, read, mmap, write, disk full)
   kOutOfRange,       // a size or count beyond what we accept
   kInternal,         // a bug: an invariant did not hold
+  kUnavailable,      // busy or shutting down (a full queue); the same request may succeed later
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -36,6 +37,7 @@ class [[nodiscard]] Status {
   static Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
   static Status OutOfRange(std::string m) { return {StatusCode::kOutOfRange, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
