@@ -2,7 +2,10 @@
 // speed with llama-bench's method, so the two compare directly: the prefill test evaluates -p random tokens
 // (a BOS first) in batches of -b and times the whole prompt; the decode test generates -n tokens one forward
 // pass at a time. With -d the sequence first holds DEPTH tokens (not timed), so attention reads a deep cache.
-// Each test runs once to warm up, then -r times; the median is reported. Model loading is not timed.
+// With --parallel N the decode test runs N sequences at once, one token of each per forward pass (what the
+// server's continuous batching does with N clients), and reports their tokens together, as
+// llama-batched-bench does. Each test runs once to warm up, then -r times; the median is reported. Model
+// loading is not timed.
 #include <sys/resource.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -33,6 +36,7 @@ struct BenchArgs {
   int reps = 3;
   int depth = 0;
   int batch = 512;
+  int parallel = 1;
   bool json = false;
 };
 
@@ -56,10 +60,13 @@ class Bench {
     return tokens;
   }
 
-  Status Reset() {
-    context_.ClearSequence(0);
-    if (args_.depth == 0) return Status::Ok();
-    return engine::Prefill(context_, Tokens(args_.depth, true), 0, 0, batch_);
+  Status Reset(int n_seq = 1) {
+    for (int s = 0; s < n_seq; ++s) {
+      context_.ClearSequence(s);
+      if (args_.depth > 0)
+        CORRAL_RETURN_IF_ERROR(engine::Prefill(context_, Tokens(args_.depth, true), 0, s, batch_));
+    }
+    return Status::Ok();
   }
 
   // Seconds to evaluate n prompt tokens after the depth.
@@ -71,14 +78,17 @@ class Bench {
     return std::chrono::duration<double>(Clock::now() - t0).count();
   }
 
-  // Seconds to generate n tokens one at a time after the depth.
+  // Seconds to generate n tokens in each of --parallel sequences, one forward pass per step, after the depth.
   Result<double> Decode(int n) {
-    CORRAL_RETURN_IF_ERROR(Reset());
-    const std::vector<int32_t> tokens = Tokens(n, args_.depth == 0);
+    const int n_seq = args_.parallel;
+    CORRAL_RETURN_IF_ERROR(Reset(n_seq));
+    std::vector<std::vector<int32_t>> tokens;
+    for (int s = 0; s < n_seq; ++s) tokens.push_back(Tokens(n, args_.depth == 0));
     const Clock::time_point t0 = Clock::now();
     for (int i = 0; i < n; ++i) {
       batch_.Clear();
-      batch_.Add(tokens[static_cast<size_t>(i)], args_.depth + i, 0, true);
+      for (int s = 0; s < n_seq; ++s)
+        batch_.Add(tokens[static_cast<size_t>(s)][static_cast<size_t>(i)], args_.depth + i, s, true);
       CORRAL_RETURN_IF_ERROR(context_.Decode(batch_));
     }
     return std::chrono::duration<double>(Clock::now() - t0).count();
@@ -100,15 +110,17 @@ int Fail(const std::string& message) {
 
 int RunBench(const BenchArgs& args) {
   if (args.n_prompt < 0 || args.n_gen < 0 || args.reps < 1 || args.depth < 0 || args.batch < 1 ||
-      args.threads < 0) {
-    return Fail("bench: -p, -n and -d must be ≥ 0, -r and -b ≥ 1, -t ≥ 0");
+      args.threads < 0 || args.parallel < 1 || args.parallel > args.batch) {
+    return Fail("bench: -p, -n and -d must be ≥ 0, -r and -b ≥ 1, -t ≥ 0, 1 ≤ --parallel ≤ -b");
   }
   Result<std::unique_ptr<model::Model>> model = model::Model::Load(args.model);
   if (!model.ok()) return Fail(args.model + ": " + model.status().ToString());
   const model::Config& config = (*model)->config();
-  const int n_ctx = args.depth + std::max(args.n_prompt, args.n_gen) + 1;
-  Result<std::unique_ptr<model::Context>> context =
-      model::Context::Create(**model, {.n_ctx = n_ctx, .n_batch_max = args.batch, .n_threads = args.threads});
+  // The KV pool holds every sequence's positions.
+  const int n_ctx = (args.depth + std::max(args.n_prompt, args.n_gen) + 1) * args.parallel;
+  Result<std::unique_ptr<model::Context>> context = model::Context::Create(
+      **model,
+      {.n_ctx = n_ctx, .n_batch_max = args.batch, .n_seq_max = args.parallel, .n_threads = args.threads});
   if (!context.ok()) return Fail(context.status().ToString());
   const int threads = args.threads > 0 ? args.threads : static_cast<int>(std::thread::hardware_concurrency());
   const Result<uint32_t> bos_id = (*model)->file().GetU32("tokenizer.ggml.bos_token_id");
@@ -131,7 +143,7 @@ int RunBench(const BenchArgs& args) {
     for (int r = 0; r < args.reps; ++r) {
       Result<double> s = bench.Decode(args.n_gen);
       if (!s.ok()) return Fail(s.status().ToString());
-      decode_tps.push_back(args.n_gen / *s);
+      decode_tps.push_back(static_cast<double>(args.n_gen) * args.parallel / *s);
     }
   }
   rusage usage{};
@@ -149,6 +161,7 @@ int RunBench(const BenchArgs& args) {
                         {"n_gen", args.n_gen},
                         {"depth", args.depth},
                         {"batch", args.batch},
+                        {"parallel", args.parallel},
                         {"reps", args.reps},
                         {"prefill_tps", Median(prefill_tps)},
                         {"decode_tps", Median(decode_tps)},
@@ -163,9 +176,13 @@ int RunBench(const BenchArgs& args) {
   std::printf("model: %s (%s, %.2f GiB of weights)\n", args.model.c_str(),
               std::string(model::ArchName(config.arch)).c_str(),
               static_cast<double>((*model)->weight_bytes()) / (1 << 30));
-  std::printf("threads: %d   isa: %s   depth: %d   reps: %d\n", threads, isa.c_str(), args.depth, args.reps);
+  std::printf("threads: %d   isa: %s   depth: %d   reps: %d   parallel: %d\n", threads, isa.c_str(),
+              args.depth, args.reps, args.parallel);
   if (args.n_prompt > 0) std::printf("prefill  pp%-5d %10.2f tokens/s\n", args.n_prompt, Median(prefill_tps));
-  if (args.n_gen > 0) std::printf("decode   tg%-5d %10.2f tokens/s\n", args.n_gen, Median(decode_tps));
+  if (args.n_gen > 0) {
+    std::printf("decode   tg%-5d %10.2f tokens/s%s\n", args.n_gen, Median(decode_tps),
+                args.parallel > 1 ? " (all sequences together)" : "");
+  }
   std::printf("peak resident memory: %.1f MiB\n", static_cast<double>(peak_rss) / (1 << 20));
   return 0;
 }
@@ -183,6 +200,8 @@ void RegisterBenchCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("-r,--reps", args->reps, "repetitions (the median is reported)")->capture_default_str();
   cmd->add_option("-d,--depth", args->depth, "tokens already in the context")->capture_default_str();
   cmd->add_option("-b,--batch", args->batch, "prompt tokens per forward pass")->capture_default_str();
+  cmd->add_option("--parallel", args->parallel, "sequences decoded together in the decode test")
+      ->capture_default_str();
   cmd->add_flag("--json", args->json, "print one JSON object");
   cmd->callback([args, &exit_code] { exit_code = RunBench(*args); });
 }
