@@ -221,6 +221,21 @@ TEST_F(RunCommandTest, BenchJsonReportsEveryField) {
   EXPECT_LE(j["model_bytes"].get<int64_t>(), static_cast<int64_t>(fs::file_size(Model())));
   EXPECT_GT(j["peak_rss_bytes"].get<int64_t>(), 0);
   EXPECT_EQ(j["architecture"], "llama");
+  EXPECT_EQ(j["parallel"], 1);
+}
+
+TEST_F(RunCommandTest, BenchDecodesSequencesInParallel) {
+  const ProcessResult r = RunProcess({CORRAL_EXE, "bench", Model().string(), "-p", "0", "-n", "4", "-t", "2", "-r",
+                                      "1", "-d", "8", "--parallel", "3", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["parallel"], 3);
+  EXPECT_GT(j["decode_tps"].get<double>(), 0);
+  // Three sequences of depth 8 + 4 tokens each fit the KV cache; more sequences than a batch are refused.
+  const ProcessResult bad =
+      RunProcess({CORRAL_EXE, "bench", Model().string(), "-p", "0", "-n", "4", "-b", "2", "--parallel", "3"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("--parallel"), std::string::npos) << bad.err;
 }
 
 }  // namespace
