@@ -18,5 +18,6 @@ void RegisterListCommand(CLI::App& app, int& exit_code);
 void RegisterShowCommand(CLI::App& app, int& exit_code);
 void RegisterCopyCommand(CLI::App& app, int& exit_code);
 void RegisterRemoveCommand(CLI::App& app, int& exit_code);
+void RegisterServeCommand(CLI::App& app, int& exit_code);
 
 }  // namespace corral::cli

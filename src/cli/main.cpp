@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   corral::cli::RegisterShowCommand(app, exit_code);
   corral::cli::RegisterCopyCommand(app, exit_code);
   corral::cli::RegisterRemoveCommand(app, exit_code);
+  corral::cli::RegisterServeCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

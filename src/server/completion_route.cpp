@@ -1,0 +1,50 @@
+#include "server/completion_route.h"
+
+namespace corral::server {
+
+void RunCompletion(std::shared_ptr<CompletionJob> job, bool stream, CompletionFormat format,
+                   httplib::Response& res) {
+  engine::Request request;
+  request.prompt = job->prompt;
+  request.sampling = job->options.sampling;
+  request.num_predict = job->options.num_predict;
+  Result<std::shared_ptr<CompletionStream>> started = CompletionStream::Start(job->lease->model().runner(), request);
+  if (!started.ok()) {
+    format.error(res, started.status());
+    return;
+  }
+  std::shared_ptr<CompletionStream> completion = *started;
+  if (!stream) {
+    const CompletionStream::Piece all = completion->Drain();
+    if (!all.done->status.ok()) {
+      format.error(res, all.done->status);
+      return;
+    }
+    format.whole(res, all.text, *all.done, *job);
+    return;
+  }
+  auto finished = std::make_shared<bool>(false);
+  res.set_chunked_content_provider(
+      format.content_type,
+      [job, completion, format, finished](size_t, httplib::DataSink& sink) {
+        // Short waits: the end of a sequence that writes no more text is noticed by polling.
+        const CompletionStream::Piece piece = completion->Next(std::chrono::milliseconds(10));
+        if (!piece.text.empty()) {
+          const std::string body = format.chunk(piece.text);
+          if (!body.empty() && !sink.write(body.data(), body.size())) return false;
+        }
+        if (piece.done) {
+          const std::string body = format.end(*piece.done, *job);
+          if (!body.empty() && !sink.write(body.data(), body.size())) return false;
+          *finished = true;
+          sink.done();
+        }
+        return true;
+      },
+      [completion, finished](bool success) {
+        // The client went away (or the write failed): free the sequence's slot now.
+        if (!success || !*finished) completion->Cancel();
+      });
+}
+
+}  // namespace corral::server

@@ -1,0 +1,213 @@
+#include "server/http_util.h"
+
+#include <ctime>
+
+#include "engine/prompt.h"
+
+namespace corral::server {
+
+int HttpStatus(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kOutOfRange:
+    case StatusCode::kUnsupported:
+      return 400;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kUnavailable:
+      return 503;
+    case StatusCode::kCorrupt:
+    case StatusCode::kIoError:
+    case StatusCode::kInternal:
+      return 500;
+  }
+  return 500;
+}
+
+void SendJson(httplib::Response& res, const Json& body) {
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+}
+
+void SendOllamaError(httplib::Response& res, int http_status, std::string_view message) {
+  res.status = http_status;
+  SendJson(res, Json{{"error", message}});
+}
+
+void SendOpenAiError(httplib::Response& res, int http_status, std::string_view message) {
+  const char* type = http_status == 400   ? "invalid_request_error"
+                     : http_status == 404 ? "not_found_error"
+                                          : "api_error";
+  res.status = http_status;
+  SendJson(res,
+           Json{{"error", {{"message", message}, {"type", type}, {"param", nullptr}, {"code", nullptr}}}});
+}
+
+Result<Json> ParseBody(const httplib::Request& req) {
+  if (req.body.empty()) return Status::InvalidArgument("missing request body");
+  Json body = Json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) return Status::InvalidArgument("invalid JSON in the request body");
+  if (!body.is_object()) return Status::InvalidArgument("the request body must be a JSON object");
+  return body;
+}
+
+Result<std::string> StringField(const Json& body, const char* key, std::string fallback) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return fallback;
+  if (!it->is_string()) return Status::InvalidArgument(std::string("\"") + key + "\" must be a string");
+  return it->get<std::string>();
+}
+
+Result<bool> BoolField(const Json& body, const char* key, bool fallback) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return fallback;
+  if (!it->is_boolean()) return Status::InvalidArgument(std::string("\"") + key + "\" must be true or false");
+  return it->get<bool>();
+}
+
+std::string Rfc3339Nano(std::chrono::system_clock::time_point t) {
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(ns / 1000000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char head[32];
+  std::strftime(head, sizeof(head), "%Y-%m-%dT%H:%M:%S", &tm);
+  // Go trims trailing zeros of the fraction (and the dot when it is all zeros).
+  std::string frac = std::to_string(1000000000 + ns % 1000000000).substr(1);
+  while (!frac.empty() && frac.back() == '0') frac.pop_back();
+  return std::string(head) + (frac.empty() ? "" : "." + frac) + "Z";
+}
+
+int64_t UnixSeconds(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+namespace {
+
+Result<chat::ToolCall> ToolCallFromJson(const Json& call, int index, bool openai) {
+  if (!call.is_object()) return Status::InvalidArgument("a tool call must be an object");
+  chat::ToolCall out;
+  out.index = index;
+  if (auto id = call.find("id"); id != call.end() && id->is_string()) out.id = id->get<std::string>();
+  auto fn = call.find("function");
+  if (fn == call.end() || !fn->is_object())
+    return Status::InvalidArgument("a tool call needs a \"function\"");
+  CORRAL_ASSIGN_OR_RETURN(out.name, StringField(*fn, "name"));
+  if (auto i = fn->find("index"); i != fn->end() && i->is_number_integer()) out.index = i->get<int>();
+  auto args = fn->find("arguments");
+  if (args == fn->end() || args->is_null()) {
+    out.arguments_json = "{}";
+  } else if (args->is_string() && openai) {
+    // OpenAI sends the arguments as a JSON string.
+    const Json parsed = Json::parse(args->get<std::string>(), nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object()) {
+      return Status::InvalidArgument("tool call arguments must be a JSON object");
+    }
+    out.arguments_json = parsed.dump();
+  } else if (args->is_object()) {
+    out.arguments_json = args->dump();
+  } else {
+    return Status::InvalidArgument("tool call arguments must be a JSON object");
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<chat::Message> MessageFromJson(const Json& m, bool openai) {
+  if (!m.is_object()) return Status::InvalidArgument("each message must be an object");
+  chat::Message out;
+  CORRAL_ASSIGN_OR_RETURN(out.role, StringField(m, "role"));
+  for (char& c : out.role) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto content = m.find("content");
+  if (content != m.end() && !content->is_null()) {
+    if (content->is_string()) {
+      out.content = content->get<std::string>();
+    } else if (content->is_array() && openai) {
+      for (const Json& part : *content) {
+        const std::string type = part.is_object() ? part.value("type", "") : "";
+        if (type == "text") {
+          chat::ContentPart p;
+          p.text = part.value("text", "");
+          out.content += p.text;
+          out.parts.push_back(std::move(p));
+        } else if (type == "image_url" || type == "input_audio") {
+          return Status::InvalidArgument("this model does not support images or audio");
+        } else {
+          return Status::InvalidArgument("invalid message content part type '" + type + "'");
+        }
+      }
+    } else {
+      return Status::InvalidArgument("message content must be a string");
+    }
+  }
+  if (auto images = m.find("images"); images != m.end() && !images->is_null() && !images->empty()) {
+    return Status::InvalidArgument("this model does not support images");
+  }
+  CORRAL_ASSIGN_OR_RETURN(out.thinking, StringField(m, openai ? "reasoning" : "thinking"));
+  if (auto calls = m.find("tool_calls"); calls != m.end() && !calls->is_null()) {
+    if (!calls->is_array()) return Status::InvalidArgument("\"tool_calls\" must be a list");
+    int index = 0;
+    for (const Json& c : *calls) {
+      CORRAL_ASSIGN_OR_RETURN(chat::ToolCall call, ToolCallFromJson(c, index++, openai));
+      out.tool_calls.push_back(std::move(call));
+    }
+  }
+  CORRAL_ASSIGN_OR_RETURN(out.tool_name, StringField(m, openai ? "name" : "tool_name"));
+  CORRAL_ASSIGN_OR_RETURN(out.tool_call_id, StringField(m, "tool_call_id"));
+  return out;
+}
+
+Result<std::vector<chat::Tool>> ToolsFromJson(const Json& tools) {
+  std::vector<chat::Tool> out;
+  if (tools.is_null()) return out;
+  if (!tools.is_array()) return Status::InvalidArgument("\"tools\" must be a list");
+  for (const Json& t : tools) {
+    if (!t.is_object()) return Status::InvalidArgument("each tool must be an object");
+    auto fn = t.find("function");
+    if (fn == t.end() || !fn->is_object())
+      return Status::InvalidArgument("a tool needs a \"function\" object");
+    chat::Tool tool;
+    CORRAL_ASSIGN_OR_RETURN(tool.type, StringField(t, "type", "function"));
+    CORRAL_ASSIGN_OR_RETURN(tool.name, StringField(*fn, "name"));
+    CORRAL_ASSIGN_OR_RETURN(tool.description, StringField(*fn, "description"));
+    if (auto p = fn->find("parameters"); p != fn->end() && p->is_object()) tool.parameters_json = p->dump();
+    out.push_back(std::move(tool));
+  }
+  return out;
+}
+
+Result<GenerationOptions> ModelOptions(const sched::LoadedModel& model) {
+  GenerationOptions options;
+  for (const auto& [name, value] : model.spec().parameters) {
+    CORRAL_RETURN_IF_ERROR(ApplyParameter(name, value, options));
+  }
+  return options;
+}
+
+Result<std::vector<int32_t>> ChatPromptTokens(const sched::LoadedModel& model, chat::Request request) {
+  const bool has_system = !request.messages.empty() && request.messages.front().role == "system";
+  if (!has_system && !model.spec().system.empty()) {
+    request.messages.insert(request.messages.begin(), chat::Message::Of("system", model.spec().system));
+  }
+  Result<std::string> prompt = model.chat_template().Render(request);
+  if (!prompt.ok()) return Status::InvalidArgument("the model's template: " + prompt.status().message());
+  return engine::TokenizePrompt(model.tokenizer(), *prompt);
+}
+
+Result<std::optional<sched::Duration>> KeepAliveField(const Json& body) {
+  auto it = body.find("keep_alive");
+  if (it == body.end() || it->is_null()) return std::optional<sched::Duration>();
+  if (it->is_number()) {
+    const double seconds = it->get<double>();
+    if (seconds < 0) return std::optional<sched::Duration>(sched::Duration(-1));
+    return std::optional<sched::Duration>(
+        sched::Duration(static_cast<int64_t>(std::min(seconds, 9e9) * 1e9)));
+  }
+  if (!it->is_string()) return Status::InvalidArgument("\"keep_alive\" must be a duration or a number");
+  CORRAL_ASSIGN_OR_RETURN(sched::Duration d, sched::ParseKeepAlive(it->get<std::string>()));
+  return std::optional<sched::Duration>(d);
+}
+
+}  // namespace corral::server

@@ -1,0 +1,347 @@
+// Ollama's native API: /api/generate, /api/chat (NDJSON streams), /api/ps, /api/tags, /api/version,
+// /api/tokenize, /api/detokenize. Field names, defaults and error texts follow Ollama's server
+// (../shared/reference/ollama.md §2).
+#include <httplib.h>
+
+#include "engine/prompt.h"
+#include "server/completion_route.h"
+#include "server/http_util.h"
+#include "server/server.h"
+
+namespace corral::server {
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+int64_t Nanos(std::chrono::nanoseconds d) {
+  return d.count();
+}
+
+// The metrics of a final chunk (api.Metrics).
+void AddMetrics(Json& j, const engine::Completion& done, const CompletionJob& job) {
+  j["done_reason"] = done.done_reason == "cancel" ? "stop" : done.done_reason;
+  j["total_duration"] = Nanos(std::chrono::steady_clock::now() - job.start);
+  j["load_duration"] = Nanos(job.lease->load_duration() + done.queue_duration);
+  j["prompt_eval_count"] = done.prompt_tokens;
+  j["prompt_eval_duration"] = Nanos(done.prompt_eval_duration);
+  j["eval_count"] = done.eval_count;
+  j["eval_duration"] = Nanos(done.eval_duration);
+}
+
+std::string Line(const Json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+struct Common {
+  std::string model;
+  bool stream = true;
+  std::optional<sched::Duration> keep_alive;
+  Json options;
+};
+
+Result<Common> ParseCommon(const Json& body) {
+  Common c;
+  CORRAL_ASSIGN_OR_RETURN(c.model, StringField(body, "model"));
+  if (c.model.empty()) return Status::InvalidArgument("model is required");
+  CORRAL_ASSIGN_OR_RETURN(c.stream, BoolField(body, "stream", true));
+  CORRAL_ASSIGN_OR_RETURN(c.keep_alive, KeepAliveField(body));
+  if (auto it = body.find("options"); it != body.end()) c.options = *it;
+  if (auto f = body.find("format"); f != body.end() && !f->is_null() && !(f->is_string() && f->empty())) {
+    if (!(f->is_string() && *f == "json") && !f->is_object())
+      return Status::InvalidArgument("invalid format");
+    return Status::Unsupported("structured output (\"format\") is not supported by this server yet");
+  }
+  return c;
+}
+
+// Model name not in the store: Ollama's wording.
+Status NotFound(const Status& s, const std::string& model) {
+  if (s.code() == StatusCode::kNotFound) {
+    return Status::NotFound("model \"" + model + "\" not found, try pulling it first");
+  }
+  return s;
+}
+
+// An empty prompt or conversation loads the model (or, with keep_alive 0, unloads it).
+void LoadOrUnload(sched::Scheduler& scheduler, const Common& c, httplib::Response& res, bool chat) {
+  const bool unload = c.keep_alive && c.keep_alive->count() == 0;
+  Json j{{"model", c.model}, {"created_at", Rfc3339Nano(Clock::now())}};
+  if (chat) {
+    j["message"] = {{"role", "assistant"}, {"content", ""}};
+  } else {
+    j["response"] = "";
+  }
+  j["done"] = true;
+  if (unload) {
+    const Status s = scheduler.Unload(c.model);
+    if (!s.ok() && s.code() != StatusCode::kNotFound) return SendOllamaError(res, s);
+    j["done_reason"] = "unload";
+  } else {
+    Result<sched::Scheduler::Lease> lease = scheduler.Acquire(c.model, c.keep_alive, 0);
+    if (!lease.ok()) return SendOllamaError(res, NotFound(lease.status(), c.model));
+    j["done_reason"] = "load";
+  }
+  SendJson(res, j);
+}
+
+Result<std::shared_ptr<CompletionJob>> Lease(sched::Scheduler& scheduler, const Common& c) {
+  // num_ctx is a load-time setting: it is read before the model is leased.
+  GenerationOptions request_options;
+  CORRAL_RETURN_IF_ERROR(ApplyOptionsJson(c.options, request_options));
+  Result<sched::Scheduler::Lease> lease = scheduler.Acquire(c.model, c.keep_alive, request_options.num_ctx);
+  if (!lease.ok()) return NotFound(lease.status(), c.model);
+  auto job = std::make_shared<CompletionJob>();
+  job->lease = std::move(*lease);
+  CORRAL_ASSIGN_OR_RETURN(job->options, ModelOptions(job->lease->model()));
+  CORRAL_RETURN_IF_ERROR(ApplyOptionsJson(c.options, job->options));
+  return job;
+}
+
+CompletionFormat NdjsonFormat(const std::string& model, bool chat, bool with_context) {
+  CompletionFormat f;
+  f.content_type = "application/x-ndjson";
+  f.chunk = [model, chat](const std::string& text) {
+    Json j{{"model", model}, {"created_at", Rfc3339Nano(Clock::now())}};
+    if (chat) {
+      j["message"] = {{"role", "assistant"}, {"content", text}};
+    } else {
+      j["response"] = text;
+    }
+    j["done"] = false;
+    return Line(j);
+  };
+  f.end = [model, chat, with_context](const engine::Completion& done, const CompletionJob& job) {
+    if (!done.status.ok()) return Line(Json{{"error", done.status.message()}});
+    Json j{{"model", model}, {"created_at", Rfc3339Nano(Clock::now())}};
+    if (chat) {
+      j["message"] = {{"role", "assistant"}, {"content", ""}};
+    } else {
+      j["response"] = "";
+    }
+    j["done"] = true;
+    AddMetrics(j, done, job);
+    if (with_context) {
+      std::vector<int32_t> context = job.prompt;
+      context.insert(context.end(), done.tokens.begin(), done.tokens.end());
+      j["context"] = context;
+    }
+    return Line(j);
+  };
+  f.whole = [model, chat, with_context](httplib::Response& res, const std::string& text,
+                                        const engine::Completion& done, const CompletionJob& job) {
+    Json j{{"model", model}, {"created_at", Rfc3339Nano(Clock::now())}};
+    if (chat) {
+      j["message"] = {{"role", "assistant"}, {"content", text}};
+    } else {
+      j["response"] = text;
+    }
+    j["done"] = true;
+    AddMetrics(j, done, job);
+    if (with_context) {
+      std::vector<int32_t> context = job.prompt;
+      context.insert(context.end(), done.tokens.begin(), done.tokens.end());
+      j["context"] = context;
+    }
+    SendJson(res, j);
+  };
+  f.error = [](httplib::Response& res, const Status& s) { SendOllamaError(res, s); };
+  return f;
+}
+
+void Generate(sched::Scheduler& scheduler, const httplib::Request& req, httplib::Response& res) {
+  Result<Json> body = ParseBody(req);
+  if (!body.ok()) return SendOllamaError(res, body.status());
+  Result<Common> common = ParseCommon(*body);
+  if (!common.ok()) return SendOllamaError(res, common.status());
+  Result<std::string> prompt = StringField(*body, "prompt");
+  Result<std::string> system = StringField(*body, "system");
+  Result<std::string> tmpl = StringField(*body, "template");
+  Result<std::string> suffix = StringField(*body, "suffix");
+  Result<bool> raw = BoolField(*body, "raw", false);
+  for (const Status& s : {prompt.status(), system.status(), tmpl.status(), suffix.status(), raw.status()}) {
+    if (!s.ok()) return SendOllamaError(res, s);
+  }
+  const bool has_context = body->contains("context") && !(*body)["context"].is_null();
+  if (*raw && (!tmpl->empty() || !system->empty() || has_context)) {
+    return SendOllamaError(res, 400, "raw mode does not support template, system, or context");
+  }
+  if (prompt->empty() && suffix->empty()) return LoadOrUnload(scheduler, *common, res, false);
+
+  Result<std::shared_ptr<CompletionJob>> job = Lease(scheduler, *common);
+  if (!job.ok()) return SendOllamaError(res, job.status());
+  const sched::LoadedModel& model = (*job)->lease->model();
+  if (*raw) {
+    (*job)->prompt = engine::TokenizePrompt(model.tokenizer(), *prompt);
+  } else {
+    chat::Request request;
+    request.messages.push_back(chat::Message::Of("user", *prompt));
+    if (!system->empty())
+      request.messages.insert(request.messages.begin(), chat::Message::Of("system", *system));
+    request.fim_prompt = *prompt;
+    request.fim_suffix = *suffix;
+    if (!tmpl->empty()) {
+      Result<chat::ChatTemplate> custom = chat::ChatTemplate::FromGo(*tmpl);
+      if (!custom.ok()) return SendOllamaError(res, 400, "template: " + custom.status().message());
+      Result<std::string> text = custom->Render(request);
+      if (!text.ok()) return SendOllamaError(res, 400, "template: " + text.status().message());
+      (*job)->prompt = engine::TokenizePrompt(model.tokenizer(), *text);
+    } else {
+      Result<std::vector<int32_t>> ids = ChatPromptTokens(model, std::move(request));
+      if (!ids.ok()) return SendOllamaError(res, ids.status());
+      (*job)->prompt = std::move(*ids);
+    }
+    if (has_context) {
+      // The deprecated `context`: token ids of an earlier exchange, continued by this prompt.
+      const Json& context = (*body)["context"];
+      if (!context.is_array()) return SendOllamaError(res, 400, "\"context\" must be a list of token ids");
+      std::vector<int32_t> ids;
+      for (const Json& id : context) {
+        if (!id.is_number_integer())
+          return SendOllamaError(res, 400, "\"context\" must be a list of token ids");
+        ids.push_back(id.get<int32_t>());
+      }
+      ids.insert(ids.end(), (*job)->prompt.begin(), (*job)->prompt.end());
+      (*job)->prompt = std::move(ids);
+    }
+  }
+  RunCompletion(*job, common->stream, NdjsonFormat(common->model, false, !*raw), res);
+}
+
+void Chat(sched::Scheduler& scheduler, const httplib::Request& req, httplib::Response& res) {
+  Result<Json> body = ParseBody(req);
+  if (!body.ok()) return SendOllamaError(res, body.status());
+  Result<Common> common = ParseCommon(*body);
+  if (!common.ok()) return SendOllamaError(res, common.status());
+  chat::Request request;
+  if (auto messages = body->find("messages"); messages != body->end() && !messages->is_null()) {
+    if (!messages->is_array()) return SendOllamaError(res, 400, "\"messages\" must be a list");
+    for (const Json& m : *messages) {
+      Result<chat::Message> message = MessageFromJson(m, false);
+      if (!message.ok()) return SendOllamaError(res, message.status());
+      request.messages.push_back(std::move(*message));
+    }
+  }
+  if (request.messages.empty()) return LoadOrUnload(scheduler, *common, res, true);
+  if (auto tools = body->find("tools"); tools != body->end()) {
+    Result<std::vector<chat::Tool>> parsed = ToolsFromJson(*tools);
+    if (!parsed.ok()) return SendOllamaError(res, parsed.status());
+    request.tools = std::move(*parsed);
+  }
+  if (auto think = body->find("think"); think != body->end() && !think->is_null()) {
+    if (think->is_boolean()) {
+      request.think = chat::Think::Bool(think->get<bool>());
+    } else if (think->is_string()) {
+      const std::string level = think->get<std::string>();
+      if (level != "high" && level != "medium" && level != "low" && level != "max") {
+        return SendOllamaError(res, 400, "invalid think value: \"" + level + "\"");
+      }
+      request.think = chat::Think::Level(level);
+    } else {
+      return SendOllamaError(res, 400, "invalid think value");
+    }
+  }
+  Result<std::shared_ptr<CompletionJob>> job = Lease(scheduler, *common);
+  if (!job.ok()) return SendOllamaError(res, job.status());
+  Result<std::vector<int32_t>> ids = ChatPromptTokens((*job)->lease->model(), std::move(request));
+  if (!ids.ok()) return SendOllamaError(res, ids.status());
+  (*job)->prompt = std::move(*ids);
+  RunCompletion(*job, common->stream, NdjsonFormat(common->model, true, false), res);
+}
+
+Json Details(const std::string& family, const std::string& parameter_size, const std::string& quantization) {
+  return Json{{"parent_model", ""},
+              {"format", "gguf"},
+              {"family", family},
+              {"families", family.empty() ? Json(nullptr) : Json::array({family})},
+              {"parameter_size", parameter_size},
+              {"quantization_level", quantization}};
+}
+
+void Ps(sched::Scheduler& scheduler, httplib::Response& res) {
+  Json models = Json::array();
+  for (const sched::RunningModel& m : scheduler.Running()) {
+    // Kept forever: Go's zero time would read as year 1; Ollama prints a far-future time instead.
+    const Clock::time_point expires =
+        m.expires_at.value_or(Clock::now() + std::chrono::hours(24 * 365 * 100));
+    models.push_back(Json{{"name", m.name},
+                          {"model", m.name},
+                          {"size", m.size_bytes},
+                          {"digest", m.digest},
+                          {"details", Details("", "", "")},
+                          {"expires_at", Rfc3339Nano(expires)},
+                          {"size_vram", 0},
+                          {"context_length", m.context_length}});
+  }
+  SendJson(res, Json{{"models", models}});
+}
+
+void Tokenize(sched::Scheduler& scheduler, const httplib::Request& req, httplib::Response& res, bool encode) {
+  Result<Json> body = ParseBody(req);
+  if (!body.ok()) return SendOllamaError(res, body.status());
+  Result<std::string> model = StringField(*body, "model");
+  if (!model.ok()) return SendOllamaError(res, model.status());
+  if (model->empty()) return SendOllamaError(res, 400, "model is required");
+  Result<std::optional<sched::Duration>> keep_alive = KeepAliveField(*body);
+  if (!keep_alive.ok()) return SendOllamaError(res, keep_alive.status());
+  Result<sched::Scheduler::Lease> lease = scheduler.Acquire(*model, *keep_alive, 0);
+  if (!lease.ok()) return SendOllamaError(res, NotFound(lease.status(), *model));
+  const tokenizer::Tokenizer& tok = (*lease)->model().tokenizer();
+  if (encode) {
+    Result<std::string> content = StringField(*body, "content");
+    if (!content.ok()) return SendOllamaError(res, content.status());
+    // As llama-server's /tokenize: no BOS/EOS added, special-token text parsed.
+    return SendJson(res, Json{{"tokens", tok.Encode(*content, false, true)}});
+  }
+  auto tokens = body->find("tokens");
+  if (tokens == body->end() || !tokens->is_array())
+    return SendOllamaError(res, 400, "\"tokens\" must be a list");
+  std::vector<int32_t> ids;
+  for (const Json& t : *tokens) {
+    if (!t.is_number_integer() || !tok.IsValid(t.get<int32_t>())) {
+      return SendOllamaError(res, 400, "\"tokens\" holds an id outside the vocabulary");
+    }
+    ids.push_back(t.get<int32_t>());
+  }
+  SendJson(res, Json{{"content", tok.Decode(ids)}});
+}
+
+}  // namespace
+
+void Server::OllamaRoutes() {
+  httplib::Server& h = *http_;
+  h.Get("/", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("Ollama is running", "text/plain; charset=utf-8");
+  });
+  h.Get("/api/version", [](const httplib::Request&, httplib::Response& res) {
+    SendJson(res, Json{{"version", kOllamaApiVersion}});
+  });
+  h.Post("/api/generate",
+         [this](const httplib::Request& req, httplib::Response& res) { Generate(scheduler_, req, res); });
+  h.Post("/api/chat",
+         [this](const httplib::Request& req, httplib::Response& res) { Chat(scheduler_, req, res); });
+  h.Get("/api/ps", [this](const httplib::Request&, httplib::Response& res) { Ps(scheduler_, res); });
+  h.Post("/api/tokenize", [this](const httplib::Request& req, httplib::Response& res) {
+    Tokenize(scheduler_, req, res, true);
+  });
+  h.Post("/api/detokenize", [this](const httplib::Request& req, httplib::Response& res) {
+    Tokenize(scheduler_, req, res, false);
+  });
+  h.Get("/api/tags", [this](const httplib::Request&, httplib::Response& res) {
+    Json models = Json::array();
+    if (options_.lister) {
+      Result<std::vector<ListedModel>> listed = options_.lister();
+      if (!listed.ok()) return SendOllamaError(res, listed.status());
+      for (const ListedModel& m : *listed) {
+        models.push_back(Json{{"name", m.name},
+                              {"model", m.name},
+                              {"modified_at", Rfc3339Nano(m.modified)},
+                              {"size", m.size},
+                              {"digest", m.digest},
+                              {"details", Details(m.family, m.parameter_size, m.quantization_level)}});
+      }
+    }
+    SendJson(res, Json{{"models", models}});
+  });
+}
+
+}  // namespace corral::server

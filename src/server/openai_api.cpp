@@ -1,0 +1,248 @@
+// The OpenAI-compatible API: /v1/chat/completions, /v1/completions (SSE streams ending in `data: [DONE]`),
+// /v1/models. Field mapping and defaults as Ollama's openai middleware (../shared/reference/ollama.md §3):
+// temperature and top_p default to 1.0 when absent, max_tokens becomes num_predict, errors use OpenAI's
+// shape.
+#include <httplib.h>
+
+#include <random>
+
+#include "engine/prompt.h"
+#include "server/completion_route.h"
+#include "server/http_util.h"
+#include "server/server.h"
+
+namespace corral::server {
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+std::string Frame(const Json& j) {
+  return "data: " + j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n";
+}
+
+std::string FinishReason(const engine::Completion& done) {
+  return done.done_reason == "length" ? "length" : "stop";
+}
+
+Json Usage(const engine::Completion& done) {
+  const int completion = static_cast<int>(done.tokens.size());
+  return Json{{"prompt_tokens", done.prompt_tokens},
+              {"completion_tokens", completion},
+              {"total_tokens", done.prompt_tokens + completion}};
+}
+
+std::string RandomId(const char* prefix) {
+  thread_local std::mt19937 rng{std::random_device{}()};
+  return std::string(prefix) + std::to_string(std::uniform_int_distribution<int>(0, 998)(rng));
+}
+
+struct OpenAiCommon {
+  std::string model;
+  bool stream = false;
+  bool include_usage = false;
+  GenerationOptions request;  // the fields mapped onto Ollama's options
+  Json options;               // the same as an Ollama options object (applied after the model's)
+};
+
+Result<OpenAiCommon> ParseCommon(const Json& body) {
+  OpenAiCommon c;
+  CORRAL_ASSIGN_OR_RETURN(c.model, StringField(body, "model"));
+  if (c.model.empty()) return Status::InvalidArgument("model is required");
+  CORRAL_ASSIGN_OR_RETURN(c.stream, BoolField(body, "stream", false));
+  if (auto so = body.find("stream_options"); so != body.end() && so->is_object()) {
+    CORRAL_ASSIGN_OR_RETURN(c.include_usage, BoolField(*so, "include_usage", false));
+  }
+  Json o = Json::object();
+  // Ollama sets both to 1.0 when the request leaves them out, overriding the model's defaults.
+  o["temperature"] =
+      body.contains("temperature") && !body["temperature"].is_null() ? body["temperature"] : Json(1.0);
+  o["top_p"] = body.contains("top_p") && !body["top_p"].is_null() ? body["top_p"] : Json(1.0);
+  for (const char* key : {"seed", "frequency_penalty", "presence_penalty", "stop"}) {
+    if (body.contains(key) && !body[key].is_null()) o[key] = body[key];
+  }
+  for (const char* key : {"max_completion_tokens", "max_tokens"}) {
+    if (body.contains(key) && !body[key].is_null()) o["num_predict"] = body[key];
+  }
+  if (auto rf = body.find("response_format"); rf != body.end() && rf->is_object()) {
+    const std::string type = rf->value("type", "");
+    if (type == "json_object" || type == "json_schema") {
+      return Status::Unsupported("response_format \"" + type + "\" is not supported by this server yet");
+    }
+    if (type != "text") return Status::InvalidArgument("invalid response_format type '" + type + "'");
+  }
+  CORRAL_RETURN_IF_ERROR(ApplyOptionsJson(o, c.request));
+  c.options = std::move(o);
+  return c;
+}
+
+Status NotFound(const Status& s, const std::string& model) {
+  if (s.code() == StatusCode::kNotFound) return Status::NotFound("model \"" + model + "\" not found");
+  return s;
+}
+
+Result<std::shared_ptr<CompletionJob>> Lease(sched::Scheduler& scheduler, const OpenAiCommon& c) {
+  Result<sched::Scheduler::Lease> lease = scheduler.Acquire(c.model, std::nullopt, 0);
+  if (!lease.ok()) return NotFound(lease.status(), c.model);
+  auto job = std::make_shared<CompletionJob>();
+  job->lease = std::move(*lease);
+  CORRAL_ASSIGN_OR_RETURN(job->options, ModelOptions(job->lease->model()));
+  CORRAL_RETURN_IF_ERROR(ApplyOptionsJson(c.options, job->options));
+  return job;
+}
+
+// chat.completion(.chunk) or text_completion objects, streamed as SSE or answered once.
+CompletionFormat SseFormat(const OpenAiCommon& c, bool chat) {
+  const std::string id = RandomId(chat ? "chatcmpl-" : "cmpl-");
+  const int64_t created = UnixSeconds(Clock::now());
+  const std::string object = chat ? "chat.completion.chunk" : "text_completion";
+  auto head = [id, created, object, model = c.model] {
+    return Json{{"id", id},
+                {"object", object},
+                {"created", created},
+                {"model", model},
+                {"system_fingerprint", "fp_ollama"}};
+  };
+  CompletionFormat f;
+  f.content_type = "text/event-stream";
+  f.chunk = [head, chat](const std::string& text) {
+    Json j = head();
+    if (chat) {
+      j["choices"] = Json::array({{{"index", 0},
+                                   {"delta", {{"role", "assistant"}, {"content", text}}},
+                                   {"finish_reason", nullptr}}});
+    } else {
+      j["choices"] = Json::array({{{"text", text}, {"index", 0}, {"finish_reason", nullptr}}});
+    }
+    return Frame(j);
+  };
+  f.end = [head, chat, include_usage = c.include_usage](const engine::Completion& done,
+                                                        const CompletionJob&) {
+    if (!done.status.ok()) {
+      return Frame(Json{{"error",
+                         {{"message", done.status.message()},
+                          {"type", "api_error"},
+                          {"param", nullptr},
+                          {"code", nullptr}}}}) +
+             "data: [DONE]\n\n";
+    }
+    Json j = head();
+    if (chat) {
+      j["choices"] =
+          Json::array({{{"index", 0}, {"delta", Json::object()}, {"finish_reason", FinishReason(done)}}});
+    } else {
+      j["choices"] = Json::array({{{"text", ""}, {"index", 0}, {"finish_reason", FinishReason(done)}}});
+    }
+    std::string out = Frame(j);
+    if (include_usage) {
+      Json u = head();
+      u["choices"] = Json::array();
+      u["usage"] = Usage(done);
+      out += Frame(u);
+    }
+    return out + "data: [DONE]\n\n";
+  };
+  f.whole = [head, chat](httplib::Response& res, const std::string& text, const engine::Completion& done,
+                         const CompletionJob&) {
+    Json j = head();
+    j["object"] = chat ? "chat.completion" : "text_completion";
+    if (chat) {
+      j["choices"] = Json::array({{{"index", 0},
+                                   {"message", {{"role", "assistant"}, {"content", text}}},
+                                   {"finish_reason", FinishReason(done)}}});
+    } else {
+      j["choices"] = Json::array(
+          {{{"text", text}, {"index", 0}, {"logprobs", nullptr}, {"finish_reason", FinishReason(done)}}});
+    }
+    j["usage"] = Usage(done);
+    SendJson(res, j);
+  };
+  f.error = [](httplib::Response& res, const Status& s) { SendOpenAiError(res, s); };
+  return f;
+}
+
+void ChatCompletions(sched::Scheduler& scheduler, const httplib::Request& req, httplib::Response& res) {
+  Result<Json> body = ParseBody(req);
+  if (!body.ok()) return SendOpenAiError(res, body.status());
+  Result<OpenAiCommon> common = ParseCommon(*body);
+  if (!common.ok()) return SendOpenAiError(res, common.status());
+  chat::Request request;
+  auto messages = body->find("messages");
+  if (messages == body->end() || !messages->is_array() || messages->empty()) {
+    return SendOpenAiError(res, 400, "[] is too short - 'messages'");
+  }
+  for (const Json& m : *messages) {
+    Result<chat::Message> message = MessageFromJson(m, true);
+    if (!message.ok()) return SendOpenAiError(res, message.status());
+    request.messages.push_back(std::move(*message));
+  }
+  if (auto tools = body->find("tools"); tools != body->end()) {
+    Result<std::vector<chat::Tool>> parsed = ToolsFromJson(*tools);
+    if (!parsed.ok()) return SendOpenAiError(res, parsed.status());
+    request.tools = std::move(*parsed);
+  }
+  Result<std::shared_ptr<CompletionJob>> job = Lease(scheduler, *common);
+  if (!job.ok()) return SendOpenAiError(res, job.status());
+  Result<std::vector<int32_t>> ids = ChatPromptTokens((*job)->lease->model(), std::move(request));
+  if (!ids.ok()) return SendOpenAiError(res, ids.status());
+  (*job)->prompt = std::move(*ids);
+  RunCompletion(*job, common->stream, SseFormat(*common, true), res);
+}
+
+void Completions(sched::Scheduler& scheduler, const httplib::Request& req, httplib::Response& res) {
+  Result<Json> body = ParseBody(req);
+  if (!body.ok()) return SendOpenAiError(res, body.status());
+  Result<OpenAiCommon> common = ParseCommon(*body);
+  if (!common.ok()) return SendOpenAiError(res, common.status());
+  Result<std::string> prompt = StringField(*body, "prompt");
+  if (!prompt.ok()) return SendOpenAiError(res, 400, "invalid type for 'prompt': only a string is supported");
+  if (prompt->empty()) return SendOpenAiError(res, 400, "prompt is required");
+  Result<std::shared_ptr<CompletionJob>> job = Lease(scheduler, *common);
+  if (!job.ok()) return SendOpenAiError(res, job.status());
+  (*job)->prompt = engine::TokenizePrompt((*job)->lease->model().tokenizer(), *prompt);
+  RunCompletion(*job, common->stream, SseFormat(*common, false), res);
+}
+
+Json ModelObject(const ListedModel& m) {
+  // owned_by is the namespace of the name ("library" for official models).
+  std::string owner = "library";
+  const std::string& n = m.name;
+  if (const size_t slash = n.rfind('/'); slash != std::string::npos) {
+    const size_t before = n.rfind('/', slash - 1);
+    owner = n.substr(before == std::string::npos ? 0 : before + 1,
+                     slash - (before == std::string::npos ? 0 : before + 1));
+  }
+  return Json{{"id", m.name}, {"object", "model"}, {"created", UnixSeconds(m.modified)}, {"owned_by", owner}};
+}
+
+}  // namespace
+
+void Server::OpenAiRoutes() {
+  httplib::Server& h = *http_;
+  h.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
+    ChatCompletions(scheduler_, req, res);
+  });
+  h.Post("/v1/completions",
+         [this](const httplib::Request& req, httplib::Response& res) { Completions(scheduler_, req, res); });
+  h.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
+    Json data = Json::array();
+    if (options_.lister) {
+      Result<std::vector<ListedModel>> listed = options_.lister();
+      if (!listed.ok()) return SendOpenAiError(res, listed.status());
+      for (const ListedModel& m : *listed) data.push_back(ModelObject(m));
+    }
+    SendJson(res, Json{{"object", "list"}, {"data", data}});
+  });
+  h.Get(R"(/v1/models/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+    const std::string id = req.matches[1];
+    if (options_.lister) {
+      Result<std::vector<ListedModel>> listed = options_.lister();
+      if (!listed.ok()) return SendOpenAiError(res, listed.status());
+      for (const ListedModel& m : *listed) {
+        if (m.name == id) return SendJson(res, ModelObject(m));
+      }
+    }
+    SendOpenAiError(res, 404, "model \"" + id + "\" not found");
+  });
+}
+
+}  // namespace corral::server

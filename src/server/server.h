@@ -1,0 +1,73 @@
+// `corral serve`: the HTTP server that speaks Ollama's API (/api/...) and the OpenAI-compatible API (/v1/...)
+// over the Scheduler's models. Routes only translate: JSON becomes typed requests here, and nothing below
+// this folder sees JSON.
+//
+//   Server server(scheduler, {.lister = ...});
+//   CORRAL_RETURN_IF_ERROR(server.Bind("127.0.0.1", 11434));
+//   server.Serve();            // blocks until Stop() from another thread (or a signal handler's thread)
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "sched/scheduler.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace corral::server {
+
+// A model in the store, for /api/tags and /v1/models.
+struct ListedModel {
+  std::string name;  // "llama3.2:latest"
+  std::string digest;
+  int64_t size = 0;
+  std::chrono::system_clock::time_point modified;
+  std::string family;
+  std::string parameter_size;
+  std::string quantization_level;
+};
+
+struct ServerOptions {
+  // Lists the store (none: an empty list).
+  std::function<Result<std::vector<ListedModel>>()> lister;
+  // Origins allowed by CORS besides localhost ones (CORRAL_ORIGINS / OLLAMA_ORIGINS); "*" allows any.
+  std::vector<std::string> origins;
+  size_t max_body_bytes = size_t{32} << 20;
+  int http_threads = 64;  // connections served at once (a streaming client holds one)
+};
+
+// The Ollama version whose API corral speaks, reported by /api/version (clients gate features on it).
+inline constexpr const char* kOllamaApiVersion = "0.13.0";
+
+class Server {
+ public:
+  Server(sched::Scheduler& scheduler, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds host:port (port 0: any free port; see port()). IoError when the address is taken.
+  Status Bind(const std::string& host, int port);
+  int port() const { return port_; }
+  // Serves until Stop(). REQUIRES: Bind succeeded.
+  void Serve();
+  void Stop();
+
+ private:
+  void Routes();
+  void OllamaRoutes();
+  void OpenAiRoutes();
+
+  sched::Scheduler& scheduler_;
+  ServerOptions options_;
+  std::unique_ptr<httplib::Server> http_;
+  int port_ = 0;
+};
+
+}  // namespace corral::server

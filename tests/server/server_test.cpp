@@ -1,0 +1,495 @@
+// The HTTP server in this process on a free port, over raw HTTP: every route's shape, Ollama's and OpenAI's
+// error shapes and status codes, streaming (NDJSON and SSE) against the same answer unstreamed, CORS, bad
+// input, many clients at once, and a client that hangs up mid-stream. The model is written by
+// corral-testmodel with widely spread logits (std 64), so float rounding in batched steps cannot flip a
+// token and every client must get exactly the text it gets alone.
+#include "server/server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../cli/run_process.h"
+#include "test_paths.h"
+
+namespace corral::server {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+class ServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new fs::path(fs::temp_directory_path() / ("corral-server-" + std::to_string(::getpid())));
+    fs::create_directories(*dir_);
+    const corral::testing::ProcessResult r = corral::testing::RunProcess(
+        {CORRAL_TESTMODEL_EXE,
+         "--vocab",
+         (corral::testing::TestDataDir() / "models" / "ggml-vocab-llama-bpe.gguf").string(),
+         "--dim",
+         "64",
+         "--layers",
+         "2",
+         "--heads",
+         "4",
+         "--kv-heads",
+         "2",
+         "--ffn",
+         "128",
+         "--ctx",
+         "4096",
+         "--dtype",
+         "q8_0",
+         "--seed",
+         "3",
+         "--logit-std",
+         "64",
+         "--out",
+         (*dir_ / "tiny.gguf").string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  static void TearDownTestSuite() {
+    fs::remove_all(*dir_);
+    delete dir_;
+  }
+
+  void SetUp() override { Start({}); }
+  void TearDown() override { StopServer(); }
+
+  void Start(sched::SchedulerOptions options) {
+    StopServer();
+    options.num_thread = 2;
+    if (options.num_ctx == 4096) options.num_ctx = 1024;
+    // "tiny" (and "tiny:latest") name the test model; anything else is unknown.
+    scheduler_ = std::make_unique<sched::Scheduler>(
+        [](std::string_view name) -> Result<sched::ModelSpec> {
+          if (name != "tiny" && name != "tiny:latest")
+            return Status::NotFound("no model " + std::string(name));
+          sched::ModelSpec spec;
+          spec.name = "tiny:latest";
+          spec.gguf = *dir_ / "tiny.gguf";
+          spec.digest = "0123456789abcdef";
+          spec.parameters = {{"temperature", "0"}};  // as a Modelfile PARAMETER
+          return spec;
+        },
+        options);
+    ServerOptions server_options;
+    server_options.origins = {"https://*.example.com"};
+    server_options.max_body_bytes = 1 << 20;
+    server_options.lister = []() -> Result<std::vector<ListedModel>> {
+      ListedModel m;
+      m.name = "tiny:latest";
+      m.digest = "0123456789abcdef";
+      m.size = 1234;
+      m.modified = std::chrono::system_clock::now();
+      return std::vector<ListedModel>{m};
+    };
+    server_ = std::make_unique<Server>(*scheduler_, server_options);
+    ASSERT_TRUE(server_->Bind("127.0.0.1", 0).ok());
+    thread_ = std::thread([this] { server_->Serve(); });
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_->set_read_timeout(60, 0);
+    // Serve() may not be accepting yet: wait for the health check.
+    for (int i = 0; i < 200; ++i) {
+      if (auto res = client_->Get("/"); res && res->status == 200) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    FAIL() << "the server did not come up";
+  }
+
+  void StopServer() {
+    if (server_) {
+      server_->Stop();
+      thread_.join();
+    }
+    client_.reset();
+    server_.reset();
+    scheduler_.reset();
+  }
+
+  httplib::Result Post(const std::string& path, const Json& body) {
+    return client_->Post(path, body.dump(), "application/json");
+  }
+
+  // The body of a streamed POST, read as it arrives; `keep_reading` false hangs up.
+  std::string PostStream(const std::string& path, const Json& body,
+                         const std::function<bool(const std::string& so_far)>& keep_reading = {}) {
+    httplib::Request req;
+    req.method = "POST";
+    req.path = path;
+    req.body = body.dump();
+    req.set_header("Content-Type", "application/json");
+    std::string received;
+    req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+      received.append(data, n);
+      return !keep_reading || keep_reading(received);
+    };
+    httplib::Response res;
+    httplib::Error error = httplib::Error::Success;
+    client_->send(req, res, error);
+    return received;
+  }
+
+  static std::vector<Json> NdjsonLines(const std::string& body) {
+    std::vector<Json> lines;
+    std::istringstream in(body);
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) lines.push_back(Json::parse(line));
+    }
+    return lines;
+  }
+
+  static std::vector<std::string> SseData(const std::string& body) {
+    std::vector<std::string> frames;
+    size_t pos = 0;
+    while (pos < body.size()) {
+      const size_t end = body.find("\n\n", pos);
+      EXPECT_NE(end, std::string::npos) << "an SSE frame without its blank line";
+      if (end == std::string::npos) break;
+      const std::string frame = body.substr(pos, end - pos);
+      EXPECT_TRUE(frame.starts_with("data: ")) << frame;
+      frames.push_back(frame.substr(6));
+      pos = end + 2;
+    }
+    return frames;
+  }
+
+  static inline fs::path* dir_ = nullptr;
+  std::unique_ptr<sched::Scheduler> scheduler_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(ServerTest, HealthAndVersion) {
+  auto root = client_->Get("/");
+  ASSERT_TRUE(root);
+  EXPECT_EQ(root->status, 200);
+  EXPECT_EQ(root->body, "Ollama is running");
+  auto head = client_->Head("/");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  auto version = client_->Get("/api/version");
+  ASSERT_TRUE(version);
+  EXPECT_EQ(Json::parse(version->body)["version"], kOllamaApiVersion);
+  auto missing = client_->Get("/api/nothing-here");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+}
+
+TEST_F(ServerTest, GenerateStreamsWhatItAnswersWhole) {
+  const Json request{
+      {"model", "tiny"}, {"prompt", "Why is the sky blue?"}, {"options", {{"num_predict", 12}}}};
+  Json whole_request = request;
+  whole_request["stream"] = false;
+  auto whole = Post("/api/generate", whole_request);
+  ASSERT_TRUE(whole);
+  ASSERT_EQ(whole->status, 200) << whole->body;
+  EXPECT_EQ(whole->get_header_value("Content-Type"), "application/json");
+  const Json answer = Json::parse(whole->body);
+  EXPECT_EQ(answer["model"], "tiny");
+  EXPECT_EQ(answer["done"], true);
+  EXPECT_EQ(answer["done_reason"], "length");
+  EXPECT_EQ(answer["eval_count"], 12);
+  EXPECT_GT(answer["prompt_eval_count"].get<int>(), 5);
+  EXPECT_GT(answer["total_duration"].get<int64_t>(), 0);
+  EXPECT_TRUE(answer["created_at"].get<std::string>().ends_with("Z"));
+  ASSERT_TRUE(answer["context"].is_array());
+  EXPECT_EQ(answer["context"].size(), answer["prompt_eval_count"].get<size_t>() + 12);
+
+  const std::vector<Json> lines = NdjsonLines(PostStream("/api/generate", request));
+  ASSERT_GE(lines.size(), 2u);
+  std::string streamed;
+  for (size_t i = 0; i + 1 < lines.size(); ++i) {
+    EXPECT_EQ(lines[i]["done"], false);
+    streamed += lines[i]["response"].get<std::string>();
+  }
+  EXPECT_EQ(lines.back()["done"], true);
+  EXPECT_EQ(lines.back()["eval_count"], 12);
+  EXPECT_EQ(streamed, answer["response"].get<std::string>());
+}
+
+TEST_F(ServerTest, ChatStreamsWhatItAnswersWhole) {
+  const Json request{
+      {"model", "tiny"},
+      {"messages", {{{"role", "system"}, {"content", "Be brief."}}, {{"role", "user"}, {"content", "Hi!"}}}},
+      {"options", {{"num_predict", 10}}}};
+  Json whole_request = request;
+  whole_request["stream"] = false;
+  auto whole = Post("/api/chat", whole_request);
+  ASSERT_TRUE(whole);
+  ASSERT_EQ(whole->status, 200) << whole->body;
+  const Json answer = Json::parse(whole->body);
+  EXPECT_EQ(answer["message"]["role"], "assistant");
+  EXPECT_EQ(answer["done_reason"], "length");
+  const std::vector<Json> lines = NdjsonLines(PostStream("/api/chat", request));
+  ASSERT_GE(lines.size(), 2u);
+  std::string streamed;
+  for (const Json& line : lines) streamed += line["message"]["content"].get<std::string>();
+  EXPECT_EQ(streamed, answer["message"]["content"].get<std::string>());
+  EXPECT_EQ(lines.back()["done"], true);
+}
+
+TEST_F(ServerTest, EmptyPromptLoadsAndKeepAliveZeroUnloads) {
+  auto load = Post("/api/generate", {{"model", "tiny"}});
+  ASSERT_TRUE(load);
+  ASSERT_EQ(load->status, 200) << load->body;
+  EXPECT_EQ(Json::parse(load->body)["done_reason"], "load");
+  const Json ps = Json::parse(client_->Get("/api/ps")->body);
+  ASSERT_EQ(ps["models"].size(), 1u);
+  EXPECT_EQ(ps["models"][0]["name"], "tiny:latest");
+  EXPECT_EQ(ps["models"][0]["digest"], "0123456789abcdef");
+  EXPECT_EQ(ps["models"][0]["context_length"], 1024);
+  EXPECT_GT(ps["models"][0]["size"].get<int64_t>(), 0);
+
+  auto unload = Post("/api/chat", {{"model", "tiny"}, {"messages", Json::array()}, {"keep_alive", 0}});
+  ASSERT_TRUE(unload);
+  EXPECT_EQ(Json::parse(unload->body)["done_reason"], "unload");
+  bool gone = false;
+  for (int i = 0; i < 200 && !gone; ++i) {
+    gone = Json::parse(client_->Get("/api/ps")->body)["models"].empty();
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(gone);
+}
+
+TEST_F(ServerTest, OllamaErrors) {
+  struct Case {
+    std::string path;
+    std::string body;
+    int status;
+    std::string message;  // a substring of "error"
+  };
+  const Case cases[] = {
+      {"/api/generate", R"({"model":"nope","prompt":"x"})", 404,
+       "model \"nope\" not found, try pulling it first"},
+      {"/api/chat", R"({"model":"nope","messages":[{"role":"user","content":"x"}]})", 404, "not found"},
+      {"/api/generate", "", 400, "missing request body"},
+      {"/api/generate", "{not json", 400, "invalid JSON"},
+      {"/api/generate", "[1,2]", 400, "object"},
+      {"/api/generate", R"({"prompt":"x"})", 400, "model is required"},
+      {"/api/generate", R"({"model":"tiny","prompt":"x","options":{"temperature":"hot"}})", 400,
+       "temperature"},
+      {"/api/generate", R"({"model":"tiny","prompt":"x","options":{"top_k":1.5}})", 400, "top_k"},
+      {"/api/generate", R"({"model":"tiny","prompt":"x","raw":true,"system":"s"})", 400, "raw mode"},
+      {"/api/generate", R"({"model":"tiny","prompt":"x","keep_alive":"soon"})", 400, "keep_alive"},
+      {"/api/chat", R"({"model":"tiny","messages":"hello"})", 400, "messages"},
+      {"/api/chat", R"({"model":"tiny","messages":[{"role":"user","content":"x"}],"think":"very"})", 400,
+       "think"},
+      {"/api/generate", "{\"model\":\"tiny\",\"prompt\":\"\xff\xfe\"}", 400, "invalid JSON"},
+  };
+  for (const Case& c : cases) {
+    auto res = client_->Post(c.path, c.body, "application/json");
+    ASSERT_TRUE(res) << c.body;
+    EXPECT_EQ(res->status, c.status) << c.body << " → " << res->body;
+    const Json j = Json::parse(res->body, nullptr, false);
+    ASSERT_TRUE(j.is_object() && j["error"].is_string()) << res->body;
+    EXPECT_NE(j["error"].get<std::string>().find(c.message), std::string::npos) << j["error"];
+  }
+  // Unknown options are ignored, as Ollama does.
+  auto unknown = Post("/api/generate", {{"model", "tiny"},
+                                        {"prompt", "x"},
+                                        {"stream", false},
+                                        {"options", {{"num_predict", 1}, {"no_such_option", 3}}}});
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 200) << unknown->body;
+}
+
+TEST_F(ServerTest, HugeBodiesAreRefused) {
+  const std::string big(2 << 20, 'a');
+  auto res =
+      client_->Post("/api/generate", "{\"model\":\"tiny\",\"prompt\":\"" + big + "\"}", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 413);
+  // The server still answers.
+  auto ok = client_->Get("/api/version");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+}
+
+TEST_F(ServerTest, OpenAiChatCompletions) {
+  const Json request{
+      {"model", "tiny"},
+      {"messages", {{{"role", "user"}, {"content", {{{"type", "text"}, {"text", "Hello there"}}}}}}},
+      {"max_tokens", 7},
+      {"temperature", 0}};
+  auto whole = Post("/v1/chat/completions", request);
+  ASSERT_TRUE(whole);
+  ASSERT_EQ(whole->status, 200) << whole->body;
+  const Json answer = Json::parse(whole->body);
+  EXPECT_EQ(answer["object"], "chat.completion");
+  EXPECT_TRUE(answer["id"].get<std::string>().starts_with("chatcmpl-"));
+  EXPECT_EQ(answer["choices"][0]["message"]["role"], "assistant");
+  EXPECT_EQ(answer["choices"][0]["finish_reason"], "length");
+  EXPECT_EQ(answer["usage"]["completion_tokens"], 7);
+  EXPECT_EQ(answer["usage"]["total_tokens"].get<int>(),
+            answer["usage"]["prompt_tokens"].get<int>() + answer["usage"]["completion_tokens"].get<int>());
+
+  Json streamed_request = request;
+  streamed_request["stream"] = true;
+  streamed_request["stream_options"] = {{"include_usage", true}};
+  const std::vector<std::string> frames = SseData(PostStream("/v1/chat/completions", streamed_request));
+  ASSERT_GE(frames.size(), 4u);
+  EXPECT_EQ(frames.back(), "[DONE]");
+  std::string text;
+  for (size_t i = 0; i + 3 < frames.size(); ++i) {
+    const Json chunk = Json::parse(frames[i]);
+    EXPECT_EQ(chunk["object"], "chat.completion.chunk");
+    text += chunk["choices"][0]["delta"]["content"].get<std::string>();
+  }
+  const Json finish = Json::parse(frames[frames.size() - 3]);
+  EXPECT_EQ(finish["choices"][0]["finish_reason"], "length");
+  const Json usage = Json::parse(frames[frames.size() - 2]);
+  EXPECT_TRUE(usage["choices"].empty());
+  EXPECT_EQ(usage["usage"]["completion_tokens"], 7);
+  EXPECT_EQ(text, answer["choices"][0]["message"]["content"].get<std::string>());
+}
+
+TEST_F(ServerTest, OpenAiCompletionsModelsAndErrors) {
+  auto completion = Post("/v1/completions", {{"model", "tiny"}, {"prompt", "Once upon"}, {"max_tokens", 5}});
+  ASSERT_TRUE(completion);
+  ASSERT_EQ(completion->status, 200) << completion->body;
+  const Json c = Json::parse(completion->body);
+  EXPECT_EQ(c["object"], "text_completion");
+  EXPECT_EQ(c["usage"]["completion_tokens"], 5);
+  EXPECT_TRUE(c["choices"][0]["text"].is_string());
+
+  const Json models = Json::parse(client_->Get("/v1/models")->body);
+  EXPECT_EQ(models["object"], "list");
+  ASSERT_EQ(models["data"].size(), 1u);
+  EXPECT_EQ(models["data"][0]["id"], "tiny:latest");
+  EXPECT_EQ(models["data"][0]["owned_by"], "library");
+  auto one = client_->Get("/v1/models/tiny:latest");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(Json::parse(one->body)["id"], "tiny:latest");
+
+  auto missing =
+      Post("/v1/chat/completions", {{"model", "nope"}, {"messages", {{{"role", "user"}, {"content", "x"}}}}});
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(Json::parse(missing->body)["error"]["type"], "not_found_error");
+  auto empty = Post("/v1/chat/completions", {{"model", "tiny"}, {"messages", Json::array()}});
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->status, 400);
+  EXPECT_EQ(Json::parse(empty->body)["error"]["type"], "invalid_request_error");
+  auto no_model = client_->Get("/v1/models/nope");
+  ASSERT_TRUE(no_model);
+  EXPECT_EQ(no_model->status, 404);
+}
+
+TEST_F(ServerTest, TagsTokenizeDetokenize) {
+  const Json tags = Json::parse(client_->Get("/api/tags")->body);
+  ASSERT_EQ(tags["models"].size(), 1u);
+  EXPECT_EQ(tags["models"][0]["name"], "tiny:latest");
+  EXPECT_EQ(tags["models"][0]["size"], 1234);
+  auto tok = Post("/api/tokenize", {{"model", "tiny"}, {"content", "Hello world"}});
+  ASSERT_TRUE(tok);
+  ASSERT_EQ(tok->status, 200) << tok->body;
+  const Json ids = Json::parse(tok->body)["tokens"];
+  EXPECT_EQ(ids, Json({9906, 1917}));  // llama-bpe: "Hello", " world"
+  auto detok = Post("/api/detokenize", {{"model", "tiny"}, {"tokens", ids}});
+  ASSERT_TRUE(detok);
+  EXPECT_EQ(Json::parse(detok->body)["content"], "Hello world");
+  auto bad = Post("/api/detokenize", {{"model", "tiny"}, {"tokens", {-1}}});
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+}
+
+TEST_F(ServerTest, CorsAllowsLocalAndConfiguredOrigins) {
+  httplib::Headers local{{"Origin", "http://localhost:3000"}};
+  auto ok = client_->Get("/api/version", local);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(ok->get_header_value("Access-Control-Allow-Origin"), "http://localhost:3000");
+  auto configured = client_->Get("/api/version", {{"Origin", "https://chat.example.com"}});
+  ASSERT_TRUE(configured);
+  EXPECT_EQ(configured->status, 200);
+  auto evil = client_->Get("/api/version", {{"Origin", "https://evil.test"}});
+  ASSERT_TRUE(evil);
+  EXPECT_EQ(evil->status, 403);
+  auto preflight = client_->Options("/v1/chat/completions", local);
+  ASSERT_TRUE(preflight);
+  EXPECT_EQ(preflight->status, 204);
+  EXPECT_NE(preflight->get_header_value("Access-Control-Allow-Headers").find("Authorization"),
+            std::string::npos);
+}
+
+TEST_F(ServerTest, ConcurrentClientsEachGetTheirOwnAnswer) {
+  const std::vector<std::string> prompts = {
+      "The capital of France", "def main():",        "1, 1, 2, 3, 5, 8,", "Roses are red",
+      "SELECT * FROM",         "Hola, ¿cómo estás?", "Once upon a time",  "import numpy as np"};
+  auto request = [](const std::string& prompt) {
+    return Json{{"model", "tiny"}, {"prompt", prompt}, {"options", {{"num_predict", 16}}}};
+  };
+  std::vector<std::string> alone;
+  for (const std::string& p : prompts) {
+    std::string text;
+    for (const Json& line : NdjsonLines(PostStream("/api/generate", request(p)))) text += line["response"];
+    alone.push_back(text);
+  }
+  std::vector<std::string> together(prompts.size());
+  std::vector<std::thread> clients;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    clients.emplace_back([&, i] {
+      httplib::Client client("127.0.0.1", server_->port());
+      client.set_read_timeout(60, 0);
+      httplib::Request req;
+      req.method = "POST";
+      req.path = "/api/generate";
+      req.body = request(prompts[i]).dump();
+      std::string body;
+      req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+        body.append(data, n);
+        return true;
+      };
+      httplib::Response res;
+      httplib::Error error = httplib::Error::Success;
+      client.send(req, res, error);
+      for (const Json& line : NdjsonLines(body)) together[i] += line["response"];
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  for (size_t i = 0; i < prompts.size(); ++i) EXPECT_EQ(together[i], alone[i]) << prompts[i];
+}
+
+TEST_F(ServerTest, AClientThatHangsUpFreesItsSequence) {
+  // An unbounded generation; the client reads two chunks and closes the connection.
+  int chunks = 0;
+  PostStream("/api/generate",
+             {{"model", "tiny"}, {"prompt", "Tell me everything"}, {"options", {{"num_predict", -1}}}},
+             [&](const std::string&) { return ++chunks < 2; });
+  Result<sched::Scheduler::Lease> lease = scheduler_->Acquire("tiny", std::nullopt, 0);
+  ASSERT_TRUE(lease.ok());
+  bool freed = false;
+  for (int i = 0; i < 300 && !freed; ++i) {
+    freed = (*lease)->model().runner().stats().running == 0;
+    if (!freed) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(freed) << "the sequence kept running after its client left";
+}
+
+TEST(KeepAlive, ParsesGoDurationsAndSeconds) {
+  using std::chrono::hours;
+  using std::chrono::minutes;
+  using std::chrono::seconds;
+  EXPECT_EQ(*sched::ParseKeepAlive("5m"), minutes(5));
+  EXPECT_EQ(*sched::ParseKeepAlive("1h30m"), minutes(90));
+  EXPECT_EQ(*sched::ParseKeepAlive("1.5s"), std::chrono::milliseconds(1500));
+  EXPECT_EQ(*sched::ParseKeepAlive("300"), seconds(300));
+  EXPECT_EQ(*sched::ParseKeepAlive("0"), seconds(0));
+  EXPECT_LT(sched::ParseKeepAlive("-1m")->count(), 0);
+  EXPECT_LT(sched::ParseKeepAlive("-1")->count(), 0);
+  for (const char* bad : {"", "soon", "m5", "5 m", "1d", "--1s"})
+    EXPECT_FALSE(sched::ParseKeepAlive(bad).ok()) << bad;
+}
+
+}  // namespace
+}  // namespace corral::server
