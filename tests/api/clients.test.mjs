@@ -1,0 +1,167 @@
+// corral serve driven by the official `ollama` and `openai` npm client libraries, unchanged: the same calls a
+// user's script or IDE makes against Ollama. Run by ctest (label api) with CORRAL_EXE, CORRAL_TESTMODEL_EXE
+// and CORRAL_VOCAB set; `node --test tests/api/` by hand with the same variables.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ollama } from 'ollama';
+import OpenAI from 'openai';
+
+const exe = process.env.CORRAL_EXE;
+const testmodel = process.env.CORRAL_TESTMODEL_EXE;
+const vocab = process.env.CORRAL_VOCAB;
+assert.ok(exe && testmodel && vocab, 'set CORRAL_EXE, CORRAL_TESTMODEL_EXE and CORRAL_VOCAB');
+
+let dir, model, server, host, ollama, openai;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'corral-api-'));
+  model = join(dir, 'tiny.gguf');
+  execFileSync(testmodel, ['--vocab', vocab, '--dim', '64', '--layers', '2', '--heads', '4', '--kv-heads', '2',
+    '--ffn', '128', '--ctx', '2048', '--dtype', 'q8_0', '--seed', '9', '--logit-std', '64', '--out', model]);
+  const port = await freePort();
+  host = `http://127.0.0.1:${port}`;
+  server = spawn(exe, ['serve'], {
+    env: { ...process.env, CORRAL_HOST: `127.0.0.1:${port}`, CORRAL_CONTEXT_LENGTH: '1024' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  server.stderr.on('data', (d) => { log += d; });
+  for (let i = 0; ; ++i) {
+    try {
+      if ((await fetch(host)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    assert.ok(i < 300 && server.exitCode === null, `corral serve did not start: ${log}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  ollama = new Ollama({ host });
+  openai = new OpenAI({ baseURL: `${host}/v1`, apiKey: 'unused' });
+});
+
+after(async () => {
+  if (server && server.exitCode === null) {
+    const exited = new Promise((r) => server.on('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+    assert.equal(server.exitCode, 0, 'corral serve exits cleanly on SIGTERM');
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const greedy = { temperature: 0, num_predict: 8 };
+
+test('ollama: generate, whole and streamed', async () => {
+  const whole = await ollama.generate({ model, prompt: 'Why is the sky blue?', options: greedy });
+  assert.equal(whole.done, true);
+  assert.equal(whole.done_reason, 'length');
+  assert.equal(whole.eval_count, 8);
+  assert.ok(whole.prompt_eval_count > 0);
+  assert.ok(Array.isArray(whole.context));
+
+  let text = '';
+  let last;
+  for await (const part of await ollama.generate({ model, prompt: 'Why is the sky blue?', options: greedy, stream: true })) {
+    text += part.response;
+    last = part;
+  }
+  assert.equal(last.done, true);
+  assert.equal(text, whole.response);
+});
+
+test('ollama: chat, whole and streamed', async () => {
+  const messages = [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello!' }];
+  const whole = await ollama.chat({ model, messages, options: greedy });
+  assert.equal(whole.message.role, 'assistant');
+  assert.equal(whole.done_reason, 'length');
+  let text = '';
+  for await (const part of await ollama.chat({ model, messages, options: greedy, stream: true })) {
+    text += part.message.content;
+  }
+  assert.equal(text, whole.message.content);
+});
+
+test('ollama: ps, version, errors', async () => {
+  await ollama.generate({ model, prompt: '', keep_alive: '10m' });
+  const ps = await ollama.ps();
+  assert.ok(ps.models.some((m) => m.name === model && m.context_length === 1024));
+  const { version } = await ollama.version();
+  assert.match(version, /^\d+\.\d+\.\d+$/);
+  await assert.rejects(ollama.generate({ model: 'no-such-model', prompt: 'x' }), (e) => {
+    assert.equal(e.status_code, 404);
+    assert.match(e.error, /not found/);
+    return true;
+  });
+  await assert.rejects(ollama.generate({ model, prompt: 'x', options: { temperature: 'hot' } }), (e) => {
+    assert.equal(e.status_code, 400);
+    return true;
+  });
+});
+
+test('openai: chat.completions, whole and streamed with usage', async () => {
+  const request = { model, messages: [{ role: 'user', content: 'Say something.' }], max_tokens: 6, temperature: 0 };
+  const whole = await openai.chat.completions.create(request);
+  assert.equal(whole.object, 'chat.completion');
+  assert.equal(whole.choices[0].finish_reason, 'length');
+  assert.equal(whole.usage.completion_tokens, 6);
+  assert.equal(whole.usage.total_tokens, whole.usage.prompt_tokens + 6);
+
+  const stream = await openai.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } });
+  let text = '';
+  let finish;
+  let usage;
+  for await (const chunk of stream) {
+    if (chunk.usage) usage = chunk.usage;
+    for (const choice of chunk.choices) {
+      text += choice.delta.content ?? '';
+      finish = choice.finish_reason ?? finish;
+    }
+  }
+  assert.equal(text, whole.choices[0].message.content);
+  assert.equal(finish, 'length');
+  assert.equal(usage.completion_tokens, 6);
+});
+
+test('openai: completions and errors', async () => {
+  const c = await openai.completions.create({ model, prompt: 'Once upon a time', max_tokens: 5, temperature: 0 });
+  assert.equal(c.object, 'text_completion');
+  assert.equal(c.usage.completion_tokens, 5);
+  await assert.rejects(
+    openai.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }),
+    (e) => {
+      assert.equal(e.status, 404);
+      return true;
+    });
+  await assert.rejects(openai.chat.completions.create({ model, messages: [] }), (e) => {
+    assert.equal(e.status, 400);
+    return true;
+  });
+});
+
+test('several clients at once get what they get alone', async () => {
+  const prompts = ['Alpha', 'Bravo charlie', 'Delta echo foxtrot', 'Golf', 'Hotel india', 'Juliet kilo lima'];
+  const alone = [];
+  for (const prompt of prompts) alone.push((await ollama.generate({ model, prompt, options: greedy })).response);
+  const together = await Promise.all(prompts.map(async (prompt) => {
+    let text = '';
+    for await (const part of await ollama.generate({ model, prompt, options: greedy, stream: true })) text += part.response;
+    return text;
+  }));
+  assert.deepEqual(together, alone);
+});
