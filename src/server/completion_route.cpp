@@ -8,7 +8,8 @@ void RunCompletion(std::shared_ptr<CompletionJob> job, bool stream, CompletionFo
   request.prompt = job->prompt;
   request.sampling = job->options.sampling;
   request.num_predict = job->options.num_predict;
-  Result<std::shared_ptr<CompletionStream>> started = CompletionStream::Start(job->lease->model().runner(), request);
+  Result<std::shared_ptr<CompletionStream>> started =
+      CompletionStream::Start(job->lease->model().runner(), request);
   if (!started.ok()) {
     format.error(res, started.status());
     return;

@@ -1,6 +1,7 @@
 #include "server/http_util.h"
 
 #include <ctime>
+#include <random>
 
 #include "engine/prompt.h"
 
@@ -186,14 +187,39 @@ Result<GenerationOptions> ModelOptions(const sched::LoadedModel& model) {
   return options;
 }
 
-Result<std::vector<int32_t>> ChatPromptTokens(const sched::LoadedModel& model, chat::Request request) {
+Result<ChatPrompt> RenderChat(const sched::LoadedModel& model, chat::Request request) {
   const bool has_system = !request.messages.empty() && request.messages.front().role == "system";
   if (!has_system && !model.spec().system.empty()) {
     request.messages.insert(request.messages.begin(), chat::Message::Of("system", model.spec().system));
   }
   Result<std::string> prompt = model.chat_template().Render(request);
   if (!prompt.ok()) return Status::InvalidArgument("the model's template: " + prompt.status().message());
-  return engine::TokenizePrompt(model.tokenizer(), *prompt);
+  ChatPrompt out;
+  out.tokens = engine::TokenizePrompt(model.tokenizer(), *prompt);
+  out.text = std::move(*prompt);
+  return out;
+}
+
+std::string NewToolCallId() {
+  thread_local std::mt19937 rng{std::random_device{}()};
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string id = "call_";
+  for (int i = 0; i < 8; ++i) id += kAlphabet[std::uniform_int_distribution<int>(0, 35)(rng)];
+  return id;
+}
+
+Json ToolCallJson(const chat::ToolCall& call, bool openai) {
+  const std::string id = call.id.empty() ? NewToolCallId() : call.id;
+  if (openai) {
+    return Json{{"id", id},
+                {"index", call.index},
+                {"type", "function"},
+                {"function", {{"name", call.name}, {"arguments", call.arguments_json}}}};
+  }
+  Json arguments = Json::parse(call.arguments_json, nullptr, false);
+  if (arguments.is_discarded()) arguments = Json::object();
+  return Json{{"id", id},
+              {"function", {{"index", call.index}, {"name", call.name}, {"arguments", arguments}}}};
 }
 
 Result<std::optional<sched::Duration>> KeepAliveField(const Json& body) {

@@ -14,6 +14,7 @@
 #include "sched/scheduler.h"
 #include "server/generation_options.h"
 #include "template/chat_types.h"
+#include "template/output_parser.h"
 
 namespace corral::server {
 
@@ -56,9 +57,19 @@ Result<std::vector<chat::Tool>> ToolsFromJson(const Json& tools);
 // The model's PARAMETERs as generation options (a request's `options` go on top).
 Result<GenerationOptions> ModelOptions(const sched::LoadedModel& model);
 
+struct ChatPrompt {
+  std::string text;
+  std::vector<int32_t> tokens;
+};
 // Renders the conversation with the model's template (the model's SYSTEM first when the conversation has
 // none) and tokenizes it.
-Result<std::vector<int32_t>> ChatPromptTokens(const sched::LoadedModel& model, chat::Request request);
+Result<ChatPrompt> RenderChat(const sched::LoadedModel& model, chat::Request request);
+
+// Ollama's tool-call id: "call_" and 8 lowercase letters or digits.
+std::string NewToolCallId();
+// A tool call in Ollama's shape ({id, function: {index, name, arguments: {...}}}) or OpenAI's ({id, index,
+// type, function: {name, arguments: "<json>"}}).
+Json ToolCallJson(const chat::ToolCall& call, bool openai);
 
 // Ollama's `keep_alive` field (string duration or number of seconds), absent → nullopt.
 Result<std::optional<sched::Duration>> KeepAliveField(const Json& body);

@@ -97,21 +97,45 @@ Result<std::shared_ptr<CompletionJob>> Lease(sched::Scheduler& scheduler, const 
   return job;
 }
 
-CompletionFormat NdjsonFormat(const std::string& model, bool chat, bool with_context) {
+// A chat message from parsed output: content, and thinking and tool calls when there are any.
+Json MessageJson(const chat::OutputDelta& d) {
+  Json m{{"role", "assistant"}, {"content", d.content}};
+  if (!d.thinking.empty()) m["thinking"] = d.thinking;
+  if (!d.tool_calls.empty()) {
+    Json calls = Json::array();
+    for (const chat::ToolCall& call : d.tool_calls) calls.push_back(ToolCallJson(call, false));
+    m["tool_calls"] = calls;
+  }
+  return m;
+}
+
+// Generate streams raw text; chat streams the parser's deltas (content, thinking, tool calls).
+CompletionFormat NdjsonFormat(const std::string& model, bool chat, bool with_context,
+                              std::shared_ptr<chat::OutputParser> parser = nullptr) {
   CompletionFormat f;
   f.content_type = "application/x-ndjson";
-  f.chunk = [model, chat](const std::string& text) {
-    Json j{{"model", model}, {"created_at", Rfc3339Nano(Clock::now())}};
-    if (chat) {
-      j["message"] = {{"role", "assistant"}, {"content", text}};
-    } else {
-      j["response"] = text;
-    }
-    j["done"] = false;
-    return Line(j);
+  auto delta_line = [model](const chat::OutputDelta& d) {
+    return Line(Json{{"model", model},
+                     {"created_at", Rfc3339Nano(Clock::now())},
+                     {"message", MessageJson(d)},
+                     {"done", false}});
   };
-  f.end = [model, chat, with_context](const engine::Completion& done, const CompletionJob& job) {
+  f.chunk = [model, chat, parser, delta_line](const std::string& text) {
+    if (chat) {
+      const chat::OutputDelta d = parser->Feed(text);
+      return d.empty() ? std::string() : delta_line(d);
+    }
+    return Line(Json{
+        {"model", model}, {"created_at", Rfc3339Nano(Clock::now())}, {"response", text}, {"done", false}});
+  };
+  f.end = [model, chat, with_context, parser, delta_line](const engine::Completion& done,
+                                                          const CompletionJob& job) {
     if (!done.status.ok()) return Line(Json{{"error", done.status.message()}});
+    std::string out;
+    if (chat) {
+      const chat::OutputDelta rest = parser->Finish();
+      if (!rest.empty()) out = delta_line(rest);
+    }
     Json j{{"model", model}, {"created_at", Rfc3339Nano(Clock::now())}};
     if (chat) {
       j["message"] = {{"role", "assistant"}, {"content", ""}};
@@ -125,13 +149,15 @@ CompletionFormat NdjsonFormat(const std::string& model, bool chat, bool with_con
       context.insert(context.end(), done.tokens.begin(), done.tokens.end());
       j["context"] = context;
     }
-    return Line(j);
+    return out + Line(j);
   };
-  f.whole = [model, chat, with_context](httplib::Response& res, const std::string& text,
-                                        const engine::Completion& done, const CompletionJob& job) {
+  f.whole = [model, chat, with_context, parser](httplib::Response& res, const std::string& text,
+                                                const engine::Completion& done, const CompletionJob& job) {
     Json j{{"model", model}, {"created_at", Rfc3339Nano(Clock::now())}};
     if (chat) {
-      j["message"] = {{"role", "assistant"}, {"content", text}};
+      chat::OutputDelta all = parser->Feed(text);
+      all.Append(parser->Finish());
+      j["message"] = MessageJson(all);
     } else {
       j["response"] = text;
     }
@@ -186,9 +212,9 @@ void Generate(sched::Scheduler& scheduler, const httplib::Request& req, httplib:
       if (!text.ok()) return SendOllamaError(res, 400, "template: " + text.status().message());
       (*job)->prompt = engine::TokenizePrompt(model.tokenizer(), *text);
     } else {
-      Result<std::vector<int32_t>> ids = ChatPromptTokens(model, std::move(request));
-      if (!ids.ok()) return SendOllamaError(res, ids.status());
-      (*job)->prompt = std::move(*ids);
+      Result<ChatPrompt> rendered = RenderChat(model, std::move(request));
+      if (!rendered.ok()) return SendOllamaError(res, rendered.status());
+      (*job)->prompt = std::move(rendered->tokens);
     }
     if (has_context) {
       // The deprecated `context`: token ids of an earlier exchange, continued by this prompt.
@@ -242,10 +268,16 @@ void Chat(sched::Scheduler& scheduler, const httplib::Request& req, httplib::Res
   }
   Result<std::shared_ptr<CompletionJob>> job = Lease(scheduler, *common);
   if (!job.ok()) return SendOllamaError(res, job.status());
-  Result<std::vector<int32_t>> ids = ChatPromptTokens((*job)->lease->model(), std::move(request));
-  if (!ids.ok()) return SendOllamaError(res, ids.status());
-  (*job)->prompt = std::move(*ids);
-  RunCompletion(*job, common->stream, NdjsonFormat(common->model, true, false), res);
+  const bool tools = !request.tools.empty();
+  const sched::LoadedModel& model = (*job)->lease->model();
+  Result<ChatPrompt> rendered = RenderChat(model, std::move(request));
+  if (!rendered.ok()) return SendOllamaError(res, rendered.status());
+  (*job)->prompt = std::move(rendered->tokens);
+  // Tool calls are parsed out of the output only when the request offered tools (as Ollama does).
+  chat::OutputFormat output = chat::DetectOutputFormat(model.chat_template().source(), rendered->text);
+  if (!tools) output.tools = chat::ToolCallSyntax::kNone;
+  auto parser = std::make_shared<chat::OutputParser>(output);
+  RunCompletion(*job, common->stream, NdjsonFormat(common->model, true, false, parser), res);
 }
 
 Json Details(const std::string& family, const std::string& parameter_size, const std::string& quantization) {

@@ -90,8 +90,29 @@ Result<std::shared_ptr<CompletionJob>> Lease(sched::Scheduler& scheduler, const 
   return job;
 }
 
+// What the parser made of a chat's output so far.
+struct ChatOutput {
+  explicit ChatOutput(chat::OutputFormat format) : parser(format) {}
+  chat::OutputParser parser;
+  bool tool_calls = false;
+};
+
+// OpenAI's message / delta fields of parsed output: content, reasoning (Ollama's name for it), tool calls.
+Json DeltaJson(const chat::OutputDelta& d, bool with_role) {
+  Json j = Json::object();
+  if (with_role) j["role"] = "assistant";
+  j["content"] = d.content;
+  if (!d.thinking.empty()) j["reasoning"] = d.thinking;
+  if (!d.tool_calls.empty()) {
+    Json calls = Json::array();
+    for (const chat::ToolCall& call : d.tool_calls) calls.push_back(ToolCallJson(call, true));
+    j["tool_calls"] = calls;
+  }
+  return j;
+}
+
 // chat.completion(.chunk) or text_completion objects, streamed as SSE or answered once.
-CompletionFormat SseFormat(const OpenAiCommon& c, bool chat) {
+CompletionFormat SseFormat(const OpenAiCommon& c, bool chat, std::shared_ptr<ChatOutput> output = nullptr) {
   const std::string id = RandomId(chat ? "chatcmpl-" : "cmpl-");
   const int64_t created = UnixSeconds(Clock::now());
   const std::string object = chat ? "chat.completion.chunk" : "text_completion";
@@ -104,19 +125,20 @@ CompletionFormat SseFormat(const OpenAiCommon& c, bool chat) {
   };
   CompletionFormat f;
   f.content_type = "text/event-stream";
-  f.chunk = [head, chat](const std::string& text) {
+  f.chunk = [head, chat, output](const std::string& text) {
     Json j = head();
     if (chat) {
-      j["choices"] = Json::array({{{"index", 0},
-                                   {"delta", {{"role", "assistant"}, {"content", text}}},
-                                   {"finish_reason", nullptr}}});
+      const chat::OutputDelta d = output->parser.Feed(text);
+      if (d.empty()) return std::string();
+      output->tool_calls = output->tool_calls || !d.tool_calls.empty();
+      j["choices"] = Json::array({{{"index", 0}, {"delta", DeltaJson(d, true)}, {"finish_reason", nullptr}}});
     } else {
       j["choices"] = Json::array({{{"text", text}, {"index", 0}, {"finish_reason", nullptr}}});
     }
     return Frame(j);
   };
-  f.end = [head, chat, include_usage = c.include_usage](const engine::Completion& done,
-                                                        const CompletionJob&) {
+  f.end = [head, chat, output, include_usage = c.include_usage](const engine::Completion& done,
+                                                                const CompletionJob&) {
     if (!done.status.ok()) {
       return Frame(Json{{"error",
                          {{"message", done.status.message()},
@@ -125,14 +147,24 @@ CompletionFormat SseFormat(const OpenAiCommon& c, bool chat) {
                           {"code", nullptr}}}}) +
              "data: [DONE]\n\n";
     }
+    std::string out;
+    std::string finish = FinishReason(done);
     Json j = head();
     if (chat) {
-      j["choices"] =
-          Json::array({{{"index", 0}, {"delta", Json::object()}, {"finish_reason", FinishReason(done)}}});
+      const chat::OutputDelta rest = output->parser.Finish();
+      output->tool_calls = output->tool_calls || !rest.tool_calls.empty();
+      if (!rest.empty()) {
+        Json last = head();
+        last["choices"] =
+            Json::array({{{"index", 0}, {"delta", DeltaJson(rest, true)}, {"finish_reason", nullptr}}});
+        out += Frame(last);
+      }
+      if (output->tool_calls && finish == "stop") finish = "tool_calls";
+      j["choices"] = Json::array({{{"index", 0}, {"delta", Json::object()}, {"finish_reason", finish}}});
     } else {
-      j["choices"] = Json::array({{{"text", ""}, {"index", 0}, {"finish_reason", FinishReason(done)}}});
+      j["choices"] = Json::array({{{"text", ""}, {"index", 0}, {"finish_reason", finish}}});
     }
-    std::string out = Frame(j);
+    out += Frame(j);
     if (include_usage) {
       Json u = head();
       u["choices"] = Json::array();
@@ -141,14 +173,17 @@ CompletionFormat SseFormat(const OpenAiCommon& c, bool chat) {
     }
     return out + "data: [DONE]\n\n";
   };
-  f.whole = [head, chat](httplib::Response& res, const std::string& text, const engine::Completion& done,
-                         const CompletionJob&) {
+  f.whole = [head, chat, output](httplib::Response& res, const std::string& text,
+                                 const engine::Completion& done, const CompletionJob&) {
     Json j = head();
     j["object"] = chat ? "chat.completion" : "text_completion";
     if (chat) {
-      j["choices"] = Json::array({{{"index", 0},
-                                   {"message", {{"role", "assistant"}, {"content", text}}},
-                                   {"finish_reason", FinishReason(done)}}});
+      chat::OutputDelta all = output->parser.Feed(text);
+      all.Append(output->parser.Finish());
+      std::string finish = FinishReason(done);
+      if (!all.tool_calls.empty() && finish == "stop") finish = "tool_calls";
+      j["choices"] =
+          Json::array({{{"index", 0}, {"message", DeltaJson(all, true)}, {"finish_reason", finish}}});
     } else {
       j["choices"] = Json::array(
           {{{"text", text}, {"index", 0}, {"logprobs", nullptr}, {"finish_reason", FinishReason(done)}}});
@@ -182,10 +217,14 @@ void ChatCompletions(sched::Scheduler& scheduler, const httplib::Request& req, h
   }
   Result<std::shared_ptr<CompletionJob>> job = Lease(scheduler, *common);
   if (!job.ok()) return SendOpenAiError(res, job.status());
-  Result<std::vector<int32_t>> ids = ChatPromptTokens((*job)->lease->model(), std::move(request));
-  if (!ids.ok()) return SendOpenAiError(res, ids.status());
-  (*job)->prompt = std::move(*ids);
-  RunCompletion(*job, common->stream, SseFormat(*common, true), res);
+  const bool tools = !request.tools.empty();
+  const sched::LoadedModel& model = (*job)->lease->model();
+  Result<ChatPrompt> rendered = RenderChat(model, std::move(request));
+  if (!rendered.ok()) return SendOpenAiError(res, rendered.status());
+  (*job)->prompt = std::move(rendered->tokens);
+  chat::OutputFormat format = chat::DetectOutputFormat(model.chat_template().source(), rendered->text);
+  if (!tools) format.tools = chat::ToolCallSyntax::kNone;
+  RunCompletion(*job, common->stream, SseFormat(*common, true, std::make_shared<ChatOutput>(format)), res);
 }
 
 void Completions(sched::Scheduler& scheduler, const httplib::Request& req, httplib::Response& res) {
