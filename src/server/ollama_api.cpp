@@ -97,6 +97,17 @@ Result<std::shared_ptr<CompletionJob>> Lease(sched::Scheduler& scheduler, const 
   return job;
 }
 
+// The fields of a last object: done, the metrics and (generate) the context to continue from.
+void Finish(Json& j, const engine::Completion& done, const CompletionJob& job, bool with_context) {
+  j["done"] = true;
+  AddMetrics(j, done, job);
+  if (with_context) {
+    std::vector<int32_t> context = job.prompt;
+    context.insert(context.end(), done.tokens.begin(), done.tokens.end());
+    j["context"] = context;
+  }
+}
+
 // A chat message from parsed output: content, and thinking and tool calls when there are any.
 Json MessageJson(const chat::OutputDelta& d) {
   Json m{{"role", "assistant"}, {"content", d.content}};
@@ -142,13 +153,7 @@ CompletionFormat NdjsonFormat(const std::string& model, bool chat, bool with_con
     } else {
       j["response"] = "";
     }
-    j["done"] = true;
-    AddMetrics(j, done, job);
-    if (with_context) {
-      std::vector<int32_t> context = job.prompt;
-      context.insert(context.end(), done.tokens.begin(), done.tokens.end());
-      j["context"] = context;
-    }
+    Finish(j, done, job, with_context);
     return out + Line(j);
   };
   f.whole = [model, chat, with_context, parser](httplib::Response& res, const std::string& text,
@@ -161,13 +166,7 @@ CompletionFormat NdjsonFormat(const std::string& model, bool chat, bool with_con
     } else {
       j["response"] = text;
     }
-    j["done"] = true;
-    AddMetrics(j, done, job);
-    if (with_context) {
-      std::vector<int32_t> context = job.prompt;
-      context.insert(context.end(), done.tokens.begin(), done.tokens.end());
-      j["context"] = context;
-    }
+    Finish(j, done, job, with_context);
     SendJson(res, j);
   };
   f.error = [](httplib::Response& res, const Status& s) { SendOllamaError(res, s); };

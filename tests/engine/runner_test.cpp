@@ -17,9 +17,9 @@
 #include <thread>
 #include <vector>
 
-#include "../cli/run_process.h"
 #include "engine/generator.h"
 #include "test_paths.h"
+#include "tiny_llama.h"
 
 namespace corral::engine {
 namespace {
@@ -40,30 +40,7 @@ class RunnerTest : public ::testing::Test {
     dir_ = new fs::path(fs::temp_directory_path() / ("corral-runner-" + std::to_string(::getpid())));
     fs::create_directories(*dir_);
     const fs::path path = *dir_ / "tiny.gguf";
-    const corral::testing::ProcessResult r = corral::testing::RunProcess(
-        {CORRAL_TESTMODEL_EXE,
-         "--vocab",
-         (corral::testing::TestDataDir() / "models" / "ggml-vocab-llama-bpe.gguf").string(),
-         "--dim",
-         "64",
-         "--layers",
-         "2",
-         "--heads",
-         "4",
-         "--kv-heads",
-         "2",
-         "--ffn",
-         "128",
-         "--ctx",
-         "512",
-         "--dtype",
-         "q8_0",
-         "--seed",
-         "11",
-         "--logit-std",
-         "24",
-         "--out",
-         path.string()});
+    const corral::testing::ProcessResult r = corral::testing::WriteTinyLlama(path, 11, 24, 512);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto model = model::Model::Load(path);
     ASSERT_TRUE(model.ok()) << model.status().ToString();

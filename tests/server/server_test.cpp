@@ -16,8 +16,8 @@
 #include <thread>
 #include <vector>
 
-#include "../cli/run_process.h"
 #include "test_paths.h"
+#include "tiny_llama.h"
 
 namespace corral::server {
 namespace {
@@ -30,30 +30,8 @@ class ServerTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new fs::path(fs::temp_directory_path() / ("corral-server-" + std::to_string(::getpid())));
     fs::create_directories(*dir_);
-    const corral::testing::ProcessResult r = corral::testing::RunProcess(
-        {CORRAL_TESTMODEL_EXE,
-         "--vocab",
-         (corral::testing::TestDataDir() / "models" / "ggml-vocab-llama-bpe.gguf").string(),
-         "--dim",
-         "64",
-         "--layers",
-         "2",
-         "--heads",
-         "4",
-         "--kv-heads",
-         "2",
-         "--ffn",
-         "128",
-         "--ctx",
-         "4096",
-         "--dtype",
-         "q8_0",
-         "--seed",
-         "3",
-         "--logit-std",
-         "64",
-         "--out",
-         (*dir_ / "tiny.gguf").string()});
+    const corral::testing::ProcessResult r =
+        corral::testing::WriteTinyLlama(*dir_ / "tiny.gguf", 3, 64, 4096);
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   static void TearDownTestSuite() {
