@@ -438,6 +438,59 @@ TEST_F(ServerTest, ConcurrentClientsEachGetTheirOwnAnswer) {
   for (size_t i = 0; i < prompts.size(); ++i) EXPECT_EQ(together[i], alone[i]) << prompts[i];
 }
 
+// 32 clients stream at once, again and again for a bounded time, through 4 slots and a waiting queue:
+// every answer is exactly the one its prompt gets alone, and the server still answers afterwards.
+TEST_F(ServerTest, ThirtyTwoStreamingClientsUnderLoad) {
+  constexpr int kClients = 32;
+  auto request = [](int i) {
+    return Json{{"model", "tiny"},
+                {"prompt", "Client " + std::to_string(i) + " asks about item " + std::to_string(i * 7 % 13)},
+                {"options", {{"num_predict", 6 + i % 5}}}};
+  };
+  auto stream = [&](httplib::Client& client, int i) {
+    httplib::Request req;
+    req.method = "POST";
+    req.path = "/api/generate";
+    req.body = request(i).dump();
+    std::string body;
+    req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+      body.append(data, n);
+      return true;
+    };
+    httplib::Response res;
+    httplib::Error error = httplib::Error::Success;
+    if (!client.send(req, res, error) || res.status != 200) return std::string("<failed>");
+    std::string text;
+    for (const Json& line : NdjsonLines(body)) text += line["response"].get<std::string>();
+    return text;
+  };
+  std::vector<std::string> alone(kClients);
+  for (int i = 0; i < kClients; ++i) alone[static_cast<size_t>(i)] = stream(*client_, i);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+  std::vector<int> rounds(kClients, 0), wrong(kClients, 0);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&, i] {
+      httplib::Client client("127.0.0.1", server_->port());
+      client.set_read_timeout(120, 0);
+      do {
+        if (stream(client, i) != alone[static_cast<size_t>(i)]) ++wrong[static_cast<size_t>(i)];
+        ++rounds[static_cast<size_t>(i)];
+      } while (std::chrono::steady_clock::now() < deadline);
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  for (int i = 0; i < kClients; ++i) {
+    EXPECT_EQ(wrong[static_cast<size_t>(i)], 0) << "client " << i << " of " << rounds[static_cast<size_t>(i)];
+  }
+  auto after = Post(
+      "/api/generate",
+      {{"model", "tiny"}, {"prompt", "still there?"}, {"stream", false}, {"options", {{"num_predict", 2}}}});
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 200);
+  EXPECT_EQ(Json::parse(client_->Get("/api/ps")->body)["models"].size(), 1u);
+}
+
 TEST_F(ServerTest, AClientThatHangsUpFreesItsSequence) {
   // An unbounded generation; the client reads two chunks and closes the connection.
   int chunks = 0;
