@@ -81,6 +81,13 @@ Result<Config> ReadConfig(const gguf::File& file) {
   CORRAL_ASSIGN_OR_RETURN(c.n_layer, keys.Positive("block_count"));
   CORRAL_ASSIGN_OR_RETURN(c.n_ff, keys.Positive("feed_forward_length"));
   CORRAL_ASSIGN_OR_RETURN(c.n_ctx_train, keys.Positive("context_length"));
+  if (file.Find(keys.Key("pooling_type")) != nullptr) {
+    Result<int64_t> pooling = file.GetI64(keys.Key("pooling_type"));
+    if (!pooling.ok() || *pooling < 0 || *pooling > 4) {
+      return Status::InvalidArgument("model: " + keys.Key("pooling_type") + " must be 0-4");
+    }
+    c.pooling = static_cast<Pooling>(*pooling);
+  }
   CORRAL_ASSIGN_OR_RETURN(c.n_head, keys.Positive("attention.head_count"));
   const gguf::Value* kv_value = file.Find(keys.Key("attention.head_count_kv"));
   if (kv_value != nullptr && !file.GetI64(keys.Key("attention.head_count_kv")).ok()) {

@@ -16,6 +16,11 @@ enum class Arch { kLlama, kQwen2, kQwen3, kGemma3, kPhi3 };
 
 std::string_view ArchName(Arch arch);
 
+// How a sequence's token states become one embedding (`<arch>.pooling_type`, llama.cpp's enum values).
+// kNone, a generative model's default, gives the last token's state, as llama.cpp's embedding readers
+// (and Ollama) take it.
+enum class Pooling { kNone = 0, kMean = 1, kCls = 2, kLast = 3, kRank = 4 };
+
 struct Config {
   Arch arch = Arch::kLlama;
   std::string arch_key;  // the general.architecture string the `<arch>.*` keys are under
@@ -44,6 +49,7 @@ struct Config {
   // math, rounded differently once q is converted to f16).
   bool scale_q_before_attention = false;
   float embedding_scale = 1.f;  // gemma3 multiplies the token embeddings by √n_embd
+  Pooling pooling = Pooling::kNone;
 
   int64_t q_dim() const { return n_head * head_dim_k; }
   int64_t k_dim() const { return n_head_kv * head_dim_k; }

@@ -42,7 +42,9 @@ Context::Context(const Model& model, const ContextOptions& options)
                                          options.n_threads, options.n_ctx, options.kv_block_size,
                                          options.two_pass_attention, model.gelu_table())),
       grown_length_(static_cast<size_t>(options.n_seq_max), 0),
-      logits_(static_cast<size_t>(options.n_outputs_max) * static_cast<size_t>(model.config().n_vocab)) {}
+      logits_(options.embeddings ? 0
+                                 : static_cast<size_t>(options.n_outputs_max) *
+                                       static_cast<size_t>(model.config().n_vocab)) {}
 
 Context::~Context() = default;
 
@@ -126,7 +128,12 @@ Status Context::Decode(const Batch& batch) {
   for (int64_t layer = 0; layer < c.n_layer; ++layer) {
     CORRAL_RETURN_IF_ERROR(block(f, w.layers[static_cast<size_t>(layer)], static_cast<int>(layer)));
   }
-  return f.Output(w, logits_);
+  return f.Output(w, options_.embeddings ? std::span<float>() : std::span<float>(logits_));
+}
+
+std::span<const float> Context::Embedding(int i) const {
+  const auto n_embd = static_cast<size_t>(model_.config().n_embd);
+  return forward_->output_rows().subspan(static_cast<size_t>(i) * n_embd, n_embd);
 }
 
 }  // namespace corral::model

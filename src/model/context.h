@@ -32,6 +32,9 @@ struct ContextOptions {
   // Attention by llama.cpp's arithmetic (all scores, then f16-rounded probabilities; the parity tests need
   // it) or by the online softmax (one pass, f32 probabilities).
   bool two_pass_attention = true;
+  // Embedding mode: the tokens that ask for output get their final normed hidden state (Embedding(i))
+  // instead of logits; no output projection runs and no logits buffer is allocated.
+  bool embeddings = false;
 };
 
 class Forward;
@@ -50,6 +53,8 @@ class Context {
   int n_outputs() const { return n_outputs_; }
   // Logits (n_vocab floats) of the i-th token of the last batch that asked for them.
   std::span<const float> Logits(int i) const;
+  // In embedding mode: the final normed hidden state (n_embd floats) of the i-th token that asked.
+  std::span<const float> Embedding(int i) const;
 
   // Forgets a sequence (or keeps only its first `length` positions) and returns its KV blocks to the pool.
   void ClearSequence(int seq) { kv_.Clear(seq); }

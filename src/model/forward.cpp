@@ -224,7 +224,8 @@ Status Forward::Output(const Weights& weights, std::span<float> logits) {
   const int saved = n_tokens_;
   n_tokens_ = static_cast<int>(n_out);
   Norm(rows, weights.output_norm, rows);
-  Status status = Project(weights.output, rows, Rows{logits.data(), config_.n_vocab});
+  Status status =
+      logits.empty() ? Status::Ok() : Project(weights.output, rows, Rows{logits.data(), config_.n_vocab});
   n_tokens_ = saved;
   return status;
 }

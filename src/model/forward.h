@@ -72,7 +72,10 @@ class Forward {
   void GeGlu(Rows gate, Rows up);
 
   // Final norm and output projection for the rows that want logits; logits row i for the i-th of them.
+  // With no logits (embedding mode) only the norm runs.
   Status Output(const Weights& weights, std::span<float> logits);
+  // The normed final states of the last Output, one n_embd row per output token.
+  std::span<const float> output_rows() const { return out_rows_; }
 
  private:
   void PrepareRope(float freq_base, std::span<const float> freq_factors);

@@ -1,5 +1,7 @@
 #include "sched/scheduler.h"
 
+#include "engine/embedder.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -17,7 +19,23 @@ struct Scheduler::Entry {
 };
 
 size_t LoadedModel::size_bytes() const {
-  return model_->weight_bytes() + runner_->context_bytes();
+  std::lock_guard lock(embed_mutex_);
+  return model_->weight_bytes() + runner_->context_bytes() +
+         (embed_context_ ? embed_context_->memory_bytes() : 0);
+}
+
+Result<std::vector<float>> LoadedModel::Embed(std::span<const int32_t> tokens) const {
+  std::lock_guard lock(embed_mutex_);
+  if (!embed_context_) {
+    model::ContextOptions o;
+    o.n_ctx = num_ctx_;
+    o.n_batch_max = std::min(num_batch_, num_ctx_);
+    o.n_outputs_max = o.n_batch_max;  // mean pooling reads every token's state
+    o.n_threads = num_thread_;
+    o.embeddings = true;
+    CORRAL_ASSIGN_OR_RETURN(embed_context_, model::Context::Create(*model_, o));
+  }
+  return engine::Embed(*embed_context_, tokens);
 }
 
 Scheduler::LeaseHandle::~LeaseHandle() {
@@ -65,6 +83,8 @@ Result<std::unique_ptr<LoadedModel>> Scheduler::Load(ModelSpec spec, int num_ctx
   if (trained > 0 && ctx > trained) ctx = static_cast<int>(trained);
   ctx = std::max(ctx, 4);  // Ollama's minimum
   loaded->num_ctx_ = ctx;
+  loaded->num_batch_ = options_.num_batch;
+  loaded->num_thread_ = options_.num_thread;
   CORRAL_ASSIGN_OR_RETURN(loaded->runner_, engine::Runner::Create(*loaded->model_, t,
                                                                   {.num_ctx = ctx,
                                                                    .n_parallel = options_.num_parallel,

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -67,8 +68,11 @@ class LoadedModel {
   const chat::ChatTemplate& chat_template() const { return chat_template_; }
   engine::Runner& runner() const { return *runner_; }
   int num_ctx() const { return num_ctx_; }
-  // Weights plus the context (KV cache and scratch).
+  // Weights plus the contexts (KV cache and scratch).
   size_t size_bytes() const;
+  // The embedding of `tokens` (engine::Embed; not normalized). Embeddings of one model run one at a time,
+  // on a context of their own made on first use. Thread-safe.
+  Result<std::vector<float>> Embed(std::span<const int32_t> tokens) const;
 
  private:
   friend class Scheduler;
@@ -78,6 +82,10 @@ class LoadedModel {
   chat::ChatTemplate chat_template_ = chat::ChatTemplate::Default();
   std::unique_ptr<engine::Runner> runner_;
   int num_ctx_ = 0;
+  int num_batch_ = 512;
+  int num_thread_ = 0;
+  mutable std::mutex embed_mutex_;
+  mutable std::unique_ptr<model::Context> embed_context_;
 };
 
 // One loaded model as `ps` shows it.

@@ -91,6 +91,7 @@ void Server::Routes() {
   });
   OllamaRoutes();
   OpenAiRoutes();
+  EmbedRoutes();
 }
 
 Status Server::Bind(const std::string& host, int port) {

@@ -63,6 +63,7 @@ class Server {
   void Routes();
   void OllamaRoutes();
   void OpenAiRoutes();
+  void EmbedRoutes();
 
   sched::Scheduler& scheduler_;
   ServerOptions options_;

@@ -165,3 +165,15 @@ test('several clients at once get what they get alone', async () => {
   }));
   assert.deepEqual(together, alone);
 });
+
+test('embeddings through both clients', async () => {
+  const e = await ollama.embed({ model, input: ['Hello world', 'Goodbye'] });
+  assert.equal(e.embeddings.length, 2);
+  const norm = Math.hypot(...e.embeddings[0]);
+  assert.ok(Math.abs(norm - 1) < 1e-5);
+  const o = await openai.embeddings.create({ model, input: 'Hello world' });
+  assert.equal(o.data.length, 1);
+  // The openai client asks for base64 and decodes it: the same floats as Ollama's first vector.
+  assert.deepEqual(Array.from(o.data[0].embedding).map((x) => Math.fround(x)), e.embeddings[0].map((x) => Math.fround(x)));
+  assert.ok(o.usage.prompt_tokens > 0);
+});

@@ -9,6 +9,8 @@
 #include <httplib.h>
 #include <unistd.h>
 
+#include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -505,6 +507,92 @@ TEST_F(ServerTest, AClientThatHangsUpFreesItsSequence) {
     if (!freed) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_TRUE(freed) << "the sequence kept running after its client left";
+}
+
+double Norm(const Json& v) {
+  double sum = 0;
+  for (const Json& x : v) sum += x.get<double>() * x.get<double>();
+  return std::sqrt(sum);
+}
+
+TEST_F(ServerTest, Embeddings) {
+  auto embed = Post("/api/embed", {{"model", "tiny"}, {"input", {"Hello world", "Goodbye"}}});
+  ASSERT_TRUE(embed);
+  ASSERT_EQ(embed->status, 200) << embed->body;
+  const Json e = Json::parse(embed->body);
+  ASSERT_EQ(e["embeddings"].size(), 2u);
+  EXPECT_EQ(e["embeddings"][0].size(), 64u);  // n_embd
+  EXPECT_NEAR(Norm(e["embeddings"][0]), 1.0, 1e-5);
+  EXPECT_NE(e["embeddings"][0], e["embeddings"][1]);
+  EXPECT_GT(e["prompt_eval_count"].get<int>(), 2);
+
+  // The legacy endpoint: the same direction, not normalized.
+  auto legacy = Post("/api/embeddings", {{"model", "tiny"}, {"prompt", "Hello world"}});
+  ASSERT_TRUE(legacy);
+  const Json raw = Json::parse(legacy->body)["embedding"];
+  ASSERT_EQ(raw.size(), 64u);
+  const double raw_norm = Norm(raw);
+  EXPECT_GT(std::fabs(raw_norm - 1.0), 0.1);
+  for (size_t i = 0; i < raw.size(); ++i) {
+    EXPECT_NEAR(raw[i].get<double>() / raw_norm, e["embeddings"][0][i].get<double>(), 1e-5);
+  }
+
+  // dimensions: cut, then normalized again.
+  auto cut = Post("/api/embed", {{"model", "tiny"}, {"input", "Hello world"}, {"dimensions", 16}});
+  const Json c = Json::parse(cut->body)["embeddings"][0];
+  ASSERT_EQ(c.size(), 16u);
+  EXPECT_NEAR(Norm(c), 1.0, 1e-5);
+
+  // Too long without truncation is refused; with it (the default) the input is cut to the context.
+  const std::string long_text(6000, 'z');
+  auto refused = Post("/api/embed", {{"model", "tiny"}, {"input", long_text}, {"truncate", false}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_NE(refused->body.find("exceeds the context length"), std::string::npos);
+  auto truncated = Post("/api/embed", {{"model", "tiny"}, {"input", long_text}});
+  ASSERT_TRUE(truncated);
+  EXPECT_EQ(truncated->status, 200);
+  EXPECT_EQ(Json::parse(truncated->body)["prompt_eval_count"], 1024);
+
+  auto empty = Post("/api/embed", {{"model", "tiny"}, {"input", Json::array()}});
+  EXPECT_EQ(Json::parse(empty->body)["embeddings"], Json::array());
+  auto bad = Post("/api/embed", {{"model", "tiny"}, {"input", {1, 2}}});
+  EXPECT_EQ(bad->status, 400);
+
+  // OpenAI: floats, and base64 of the same little-endian float32 values.
+  auto floats = Post("/v1/embeddings", {{"model", "tiny"}, {"input", "Hello world"}});
+  ASSERT_EQ(floats->status, 200) << floats->body;
+  const Json f = Json::parse(floats->body);
+  EXPECT_EQ(f["object"], "list");
+  EXPECT_EQ(f["data"][0]["object"], "embedding");
+  EXPECT_EQ(f["data"][0]["index"], 0);
+  EXPECT_EQ(f["data"][0]["embedding"], e["embeddings"][0]);
+  EXPECT_GT(f["usage"]["prompt_tokens"].get<int>(), 0);
+  auto b64 =
+      Post("/v1/embeddings", {{"model", "tiny"}, {"input", {"Hello world"}}, {"encoding_format", "base64"}});
+  ASSERT_EQ(b64->status, 200) << b64->body;
+  const std::string text = Json::parse(b64->body)["data"][0]["embedding"];
+  std::string bytes;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char ch : text) {
+    const std::string digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    if (ch == '=') break;
+    acc = (acc << 6) | static_cast<uint32_t>(digits.find(ch));
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes += static_cast<char>((acc >> bits) & 0xFF);
+    }
+  }
+  ASSERT_EQ(bytes.size(), 64 * sizeof(float));
+  for (size_t i = 0; i < 64; ++i) {
+    float v;
+    std::memcpy(&v, bytes.data() + i * sizeof(float), sizeof(float));
+    EXPECT_EQ(v, f["data"][0]["embedding"][i].get<float>());
+  }
+  auto bad_format = Post("/v1/embeddings", {{"model", "tiny"}, {"input", "x"}, {"encoding_format", "int8"}});
+  EXPECT_EQ(bad_format->status, 400);
 }
 
 TEST(KeepAlive, ParsesGoDurationsAndSeconds) {
