@@ -30,8 +30,6 @@ sample::grammar::TokenTrie MakeTokenTrie(const tokenizer::Tokenizer& tokenizer) 
   return sample::grammar::TokenTrie(pieces, std::vector<int32_t>(eog.begin(), eog.end()));
 }
 
-namespace {
-
 TokenLogprob MakeLogprob(const tokenizer::Tokenizer& tokenizer, std::span<const float> logits, int32_t id,
                          int32_t top_n) {
   const sample::StepLogprobs step = sample::ComputeLogprobs(logits, id, top_n);
@@ -40,8 +38,6 @@ TokenLogprob MakeLogprob(const tokenizer::Tokenizer& tokenizer, std::span<const 
     out.top_logprobs.push_back({alt.id, std::string(tokenizer.Piece(alt.id)), alt.logprob, {}});
   return out;
 }
-
-}  // namespace
 
 Result<GenerateResult> Generate(model::Context& context, const tokenizer::Tokenizer& tokenizer,
                                 sample::Sampler& sampler, std::span<const int32_t> prompt,

@@ -75,6 +75,11 @@ Result<GenerateResult> Generate(model::Context& context, const tokenizer::Tokeni
 Status Prefill(model::Context& context, std::span<const int32_t> tokens, int32_t start, int seq,
                model::Batch& batch);
 
+// The log-probability of token `id` at a step and the top_n most likely tokens (log-softmax of the raw
+// logits).
+TokenLogprob MakeLogprob(const tokenizer::Tokenizer& tokenizer, std::span<const float> logits, int32_t id,
+                         int32_t top_n);
+
 // The tokenizer's vocabulary as a grammar matcher needs it: each token's emitted bytes and the
 // end-of-generation ids.
 sample::grammar::TokenTrie MakeTokenTrie(const tokenizer::Tokenizer& tokenizer);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "engine/stop_matcher.h"
+
 namespace corral::engine {
 
 using Clock = std::chrono::steady_clock;
@@ -20,6 +22,9 @@ struct Runner::Slot {
   std::unique_ptr<Pending> active;
   std::optional<sample::Sampler> sampler;
   std::optional<tokenizer::StreamingDetokenizer> detokenizer;
+  std::optional<StopMatcher> stops;
+  std::unique_ptr<sample::grammar::Matcher> matcher;
+  sample::TokenMask mask;
   size_t prompt_next = 0;  // the first prompt token not yet in `cached`
   bool decoding = false;   // the prompt is in; `last_token` is sampled and not yet evaluated
   int32_t last_token = -1;
@@ -218,6 +223,13 @@ void Runner::Start(Slot& slot, std::unique_ptr<Pending> pending) {
   slot.sampler.emplace(pending->request.sampling, static_cast<int32_t>(context_->model().config().n_vocab));
   for (int32_t id : prompt) slot.sampler->Accept(id);
   slot.detokenizer.emplace(tokenizer_);
+  slot.stops.emplace(pending->request.stop);
+  if (pending->request.grammar) {
+    if (!token_trie_) token_trie_ = std::make_unique<sample::grammar::TokenTrie>(MakeTokenTrie(tokenizer_));
+    slot.matcher = std::make_unique<sample::grammar::Matcher>(pending->request.grammar, *token_trie_);
+  } else {
+    slot.matcher.reset();
+  }
   slot.completion = Completion{};
   slot.completion.prompt_tokens = static_cast<int32_t>(prompt.size());
   slot.completion.prompt_eval_count = static_cast<int32_t>(prompt.size() - keep);
@@ -294,16 +306,33 @@ void Runner::Sample(Slot& slot, int output) {
     slot.eval_start = now;
     slot.decoding = true;
   }
-  const int32_t id = slot.sampler->Sample(context_->Logits(output));
+  const std::span<const float> logits = context_->Logits(output);
+  const sample::TokenMask* allowed = nullptr;
+  if (slot.matcher) {
+    slot.matcher->FillMask(slot.mask);
+    if (!slot.mask.any()) {
+      // No token can continue the grammar (nor end it): the output so far is all it allows.
+      End(slot, "stop");
+      return;
+    }
+    allowed = &slot.mask;
+  }
+  const int32_t id = slot.sampler->Sample(logits, allowed);
   slot.sampler->Accept(id);
   ++slot.completion.eval_count;
+  const Request& request = slot.active->request;
+  if (request.logprobs) {
+    slot.completion.logprobs.push_back(MakeLogprob(tokenizer_, logits, id, request.top_logprobs));
+  }
   if (tokenizer_.IsEndOfGeneration(id)) {
     End(slot, "stop");
     return;
   }
+  if (slot.matcher) slot.matcher->Accept(id);
   slot.completion.tokens.push_back(id);
   const std::string text = slot.detokenizer->Push(id);
-  if (slot.active->on_token && !slot.active->on_token(TokenEvent{id, text})) {
+  if (!Emit(slot, id, text, request.logprobs ? &slot.completion.logprobs.back() : nullptr) ||
+      slot.stops->stopped() || (slot.matcher && slot.matcher->complete())) {
     End(slot, "stop");
     return;
   }
@@ -317,11 +346,20 @@ void Runner::Sample(Slot& slot, int output) {
   slot.last_token = id;
 }
 
+bool Runner::Emit(Slot& slot, int32_t id, const std::string& text, const TokenLogprob* logprob) {
+  const std::string shown = slot.stops->empty() ? text : slot.stops->Push(text);
+  if (shown.empty() && logprob == nullptr) return true;
+  return !slot.active->on_token || slot.active->on_token(TokenEvent{id, shown, logprob});
+}
+
 void Runner::End(Slot& slot, std::string done_reason, Status status) {
-  if (slot.detokenizer) {
-    const std::string tail = slot.detokenizer->Flush();
-    if (!tail.empty() && status.ok() && done_reason != "cancel" && slot.active->on_token) {
-      slot.active->on_token(TokenEvent{-1, tail});
+  // Text held back (an unfinished character, a possible stop string) goes out unless a stop string ended
+  // the text or nobody wants it any more.
+  if (slot.detokenizer && status.ok() && done_reason != "cancel" && !slot.stops->stopped()) {
+    Emit(slot, -1, slot.detokenizer->Flush(), nullptr);
+    if (!slot.stops->stopped()) {
+      const std::string held = slot.stops->Flush();
+      if (!held.empty() && slot.active->on_token) slot.active->on_token(TokenEvent{-1, held, nullptr});
     }
   }
   if (slot.decoding) slot.completion.eval_duration = Clock::now() - slot.eval_start;
@@ -332,6 +370,8 @@ void Runner::End(Slot& slot, std::string done_reason, Status status) {
   slot.active.reset();
   slot.sampler.reset();
   slot.detokenizer.reset();
+  slot.stops.reset();
+  slot.matcher.reset();
   slot.decoding = false;
   {
     std::lock_guard lock(mutex_);

@@ -33,8 +33,10 @@
 #include <vector>
 
 #include "base/status.h"
+#include "engine/generator.h"
 #include "model/context.h"
 #include "model/model.h"
+#include "sample/grammar/matcher.h"
 #include "sample/sampler.h"
 #include "tokenizer/tokenizer.h"
 
@@ -50,10 +52,16 @@ struct RunnerOptions {
 };
 
 struct Request {
-  std::vector<int32_t> prompt;  // token ids, at least one, fewer than num_ctx
-  sample::SamplerOptions sampling;
+  std::vector<int32_t> prompt = {};  // token ids, at least one, fewer than num_ctx
+  sample::SamplerOptions sampling = {};
   // Tokens to generate; a negative value runs until the context of the sequence is full.
   int32_t num_predict = -1;
+  // Ollama's stop strings: the text ends before the first one found (and it is never shown, even in part).
+  std::vector<std::string> stop = {};
+  // Constrains the output (format json, a JSON schema, GBNF); the sequence ends when the grammar is complete.
+  std::shared_ptr<const sample::grammar::Grammar> grammar = nullptr;
+  bool logprobs = false;     // fill Completion::logprobs and TokenEvent::logprob
+  int32_t top_logprobs = 0;  // alternatives per token
 };
 
 // One generated token, as it is sampled. `text` is whole UTF-8 (possibly empty while a character is split
@@ -62,6 +70,7 @@ struct Request {
 struct TokenEvent {
   int32_t id;
   std::string_view text;
+  const TokenLogprob* logprob = nullptr;  // this token's, when the request asked for logprobs
 };
 
 // How a sequence ended, with Ollama's counters.
@@ -77,6 +86,7 @@ struct Completion {
   std::chrono::nanoseconds prompt_eval_duration{0};
   int32_t eval_count = 0;  // tokens sampled, the end-of-generation token included
   std::chrono::nanoseconds eval_duration{0};
+  std::vector<TokenLogprob> logprobs;  // per generated token, when asked for
 };
 
 // Called on the runner thread for every sampled token; returning false ends the sequence.
@@ -142,6 +152,8 @@ class Runner {
   void Step();
   void Sample(Slot& slot, int output);
   void End(Slot& slot, std::string done_reason, Status status = Status::Ok());
+  // Passes text (and a token's logprob) through the slot's stop strings to its callback; false: stop.
+  bool Emit(Slot& slot, int32_t id, const std::string& text, const TokenLogprob* logprob);
 
   const tokenizer::Tokenizer& tokenizer_;
   const RunnerOptions options_;
@@ -150,6 +162,7 @@ class Runner {
   model::Batch batch_;
   std::vector<int> batch_outputs_;  // per slot: its row of logits in the last step, or -1
   size_t prefill_turn_ = 0;         // the slot first in line for prompt room in the next step
+  std::unique_ptr<sample::grammar::TokenTrie> token_trie_;  // built for the first grammar request
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "engine/generator.h"
+#include "sample/grammar/gbnf.h"
 #include "test_paths.h"
 #include "tiny_llama.h"
 
@@ -244,6 +245,51 @@ TEST_F(RunnerTest, SeededSamplingIsTheSameAloneAndUnderLoad) {
   ASSERT_TRUE(loaded.ok());
   EXPECT_EQ((*loaded)->Wait().tokens, want.tokens);
   for (auto& h : others) EXPECT_TRUE(h->Wait().status.ok());
+}
+
+TEST_F(RunnerTest, StopStringsGrammarsAndLogprobs) {
+  auto runner = Runner::Create(*model_, *tokenizer_, {.num_ctx = 256, .n_parallel = 2, .n_threads = 2});
+  ASSERT_TRUE(runner.ok());
+  const std::vector<int32_t> prompt = Prompt(kTexts[6]);
+  auto run = [&](Request request, std::string* streamed) {
+    request.prompt = prompt;
+    request.sampling = Greedy();
+    auto h = (*runner)->Submit(std::move(request), [streamed](const TokenEvent& e) {
+      if (streamed != nullptr) *streamed += e.text;
+      return true;
+    });
+    EXPECT_TRUE(h.ok());
+    return (*h)->Wait();
+  };
+  std::string full;
+  const Completion plain = run({.num_predict = 24}, &full);
+  ASSERT_GT(full.size(), 20u);
+  // A stop string from the middle of the text (spanning tokens): the text ends right before it.
+  const std::string stop = full.substr(full.size() / 2, 7);
+  std::string stopped;
+  const Completion s = run({.num_predict = 24, .stop = {"never appears", stop}}, &stopped);
+  EXPECT_EQ(s.done_reason, "stop");
+  EXPECT_EQ(stopped, full.substr(0, full.find(stop)));
+  EXPECT_LT(s.tokens.size(), plain.tokens.size());
+
+  // A grammar: the output is one of its sentences and the sequence ends when it is complete.
+  auto grammar = sample::grammar::ParseGbnf(R"(root ::= ("yes" | "no") " please")");
+  ASSERT_TRUE(grammar.ok()) << grammar.status().ToString();
+  std::string answer;
+  const Completion g = run({.num_predict = 50, .grammar = *grammar}, &answer);
+  EXPECT_EQ(g.done_reason, "stop");
+  EXPECT_TRUE(answer == "yes please" || answer == "no please") << answer;
+
+  // Logprobs: one per sampled token; greedy picks the most likely one.
+  const Completion l = run({.num_predict = 6, .logprobs = true, .top_logprobs = 3}, nullptr);
+  ASSERT_EQ(l.logprobs.size(), static_cast<size_t>(l.eval_count));
+  for (size_t i = 0; i < l.tokens.size(); ++i) {
+    EXPECT_EQ(l.logprobs[i].id, l.tokens[i]);
+    EXPECT_LE(l.logprobs[i].logprob, 0.f);
+    ASSERT_EQ(l.logprobs[i].top_logprobs.size(), 3u);
+    EXPECT_EQ(l.logprobs[i].top_logprobs[0].id, l.tokens[i]);
+    EXPECT_GE(l.logprobs[i].top_logprobs[0].logprob, l.logprobs[i].top_logprobs[1].logprob);
+  }
 }
 
 TEST_F(RunnerTest, CallbackStopAndCancelFreeTheSlot) {
