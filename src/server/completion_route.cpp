@@ -8,6 +8,10 @@ void RunCompletion(std::shared_ptr<CompletionJob> job, bool stream, CompletionFo
   request.prompt = job->prompt;
   request.sampling = job->options.sampling;
   request.num_predict = job->options.num_predict;
+  request.stop = job->options.stop;
+  request.grammar = job->grammar;
+  request.logprobs = job->logprobs;
+  request.top_logprobs = job->top_logprobs;
   Result<std::shared_ptr<CompletionStream>> started =
       CompletionStream::Start(job->lease->model().runner(), request);
   if (!started.ok()) {
@@ -30,8 +34,8 @@ void RunCompletion(std::shared_ptr<CompletionJob> job, bool stream, CompletionFo
       [job, completion, format, finished](size_t, httplib::DataSink& sink) {
         // Short waits: the end of a sequence that writes no more text is noticed by polling.
         const CompletionStream::Piece piece = completion->Next(std::chrono::milliseconds(10));
-        if (!piece.text.empty()) {
-          const std::string body = format.chunk(piece.text);
+        if (!piece.text.empty() || !piece.logprobs.empty()) {
+          const std::string body = format.chunk(piece.text, piece.logprobs);
           if (!body.empty() && !sink.write(body.data(), body.size())) return false;
         }
         if (piece.done) {

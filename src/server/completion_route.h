@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "sample/grammar/grammar.h"
 #include "sched/scheduler.h"
 #include "server/completion_stream.h"
 #include "server/generation_options.h"
@@ -21,13 +22,17 @@ struct CompletionJob {
   sched::Scheduler::Lease lease;
   std::vector<int32_t> prompt;
   GenerationOptions options;
+  std::shared_ptr<const sample::grammar::Grammar> grammar;  // format / response_format
+  bool logprobs = false;
+  int32_t top_logprobs = 0;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
 
 struct CompletionFormat {
   std::string content_type;  // of the streamed body
   // The body text of one streamed piece (a line or an SSE frame); empty: write nothing.
-  std::function<std::string(const std::string& text)> chunk;
+  std::function<std::string(const std::string& text, const std::vector<engine::TokenLogprob>& logprobs)>
+      chunk;
   // The body text that ends the stream (final object, usage, [DONE]).
   std::function<std::string(const engine::Completion& done, const CompletionJob& job)> end;
   // The one answer when not streaming: the whole text and how it ended.

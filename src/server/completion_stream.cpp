@@ -11,9 +11,10 @@ Result<std::shared_ptr<CompletionStream>> CompletionStream::Start(engine::Runner
                           runner.Submit(std::move(request), [weak](const engine::TokenEvent& event) {
                             std::shared_ptr<CompletionStream> s = weak.lock();
                             if (!s) return false;
-                            if (!event.text.empty()) {
+                            {
                               std::lock_guard lock(s->mutex_);
                               s->pending_.append(event.text);
+                              if (event.logprob != nullptr) s->pending_logprobs_.push_back(*event.logprob);
                             }
                             s->ready_.notify_all();
                             return true;
@@ -27,11 +28,12 @@ CompletionStream::Piece CompletionStream::Next(std::chrono::milliseconds timeout
   // The Sequence has no callback of its own on completion; poll it at the wait's end.
   {
     std::unique_lock lock(mutex_);
-    ready_.wait_for(lock, timeout, [&] { return !pending_.empty(); });
+    ready_.wait_for(lock, timeout, [&] { return !pending_.empty() || !pending_logprobs_.empty(); });
   }
   piece.done = sequence_->TryGet();
   std::lock_guard lock(mutex_);
   piece.text.swap(pending_);
+  piece.logprobs.swap(pending_logprobs_);
   return piece;
 }
 
@@ -40,6 +42,7 @@ CompletionStream::Piece CompletionStream::Drain() {
   piece.done = sequence_->Wait();
   std::lock_guard lock(mutex_);
   piece.text.swap(pending_);
+  piece.logprobs.swap(pending_logprobs_);
   return piece;
 }
 

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "engine/runner.h"
@@ -21,8 +22,9 @@ class CompletionStream {
   static Result<std::shared_ptr<CompletionStream>> Start(engine::Runner& runner, engine::Request request);
 
   struct Piece {
-    std::string text;                        // everything sampled since the last call (maybe empty)
-    std::optional<engine::Completion> done;  // set once the sequence has ended (and `text` is its last)
+    std::string text;                            // everything sampled since the last call (maybe empty)
+    std::vector<engine::TokenLogprob> logprobs;  // of the tokens since the last call, when asked for
+    std::optional<engine::Completion> done;      // set once the sequence has ended (and `text` is its last)
   };
   // Waits until there is text or the end, at most `timeout`.
   Piece Next(std::chrono::milliseconds timeout);
@@ -34,6 +36,7 @@ class CompletionStream {
   std::mutex mutex_;
   std::condition_variable ready_;
   std::string pending_;
+  std::vector<engine::TokenLogprob> pending_logprobs_;
   std::shared_ptr<engine::Sequence> sequence_;
 };
 

@@ -4,6 +4,9 @@
 #include <random>
 
 #include "engine/prompt.h"
+#include "sample/grammar/gbnf.h"
+#include "sample/grammar/json_grammar.h"
+#include "sample/grammar/json_schema.h"
 
 namespace corral::server {
 
@@ -220,6 +223,49 @@ Json ToolCallJson(const chat::ToolCall& call, bool openai) {
   if (arguments.is_discarded()) arguments = Json::object();
   return Json{{"id", id},
               {"function", {{"index", call.index}, {"name", call.name}, {"arguments", arguments}}}};
+}
+
+Result<std::shared_ptr<const sample::grammar::Grammar>> FormatGrammar(const Json& format) {
+  using GrammarPtr = std::shared_ptr<const sample::grammar::Grammar>;
+  if (format.is_null() || (format.is_string() && format.get<std::string>().empty())) return GrammarPtr();
+  if (format.is_string() && format.get<std::string>() == "json") {
+    return sample::grammar::ParseGbnf(sample::grammar::kJsonObjectGbnf);
+  }
+  if (!format.is_object())
+    return Status::InvalidArgument("invalid format: use \"json\" or a JSON schema object");
+  Result<std::string> gbnf = sample::grammar::JsonSchemaToGbnf(format.dump());
+  if (!gbnf.ok()) return Status::InvalidArgument("invalid JSON schema in format: " + gbnf.status().message());
+  return sample::grammar::ParseGbnf(*gbnf);
+}
+
+Result<LogprobRequest> LogprobFields(const Json& body) {
+  LogprobRequest r;
+  CORRAL_ASSIGN_OR_RETURN(r.logprobs, BoolField(body, "logprobs", false));
+  auto top = body.find("top_logprobs");
+  if (top != body.end() && !top->is_null()) {
+    if (!top->is_number_integer() || top->get<int64_t>() < 0 || top->get<int64_t>() > 20) {
+      return Status::InvalidArgument("top_logprobs must be between 0 and 20");
+    }
+    r.top_logprobs = top->get<int32_t>();
+  }
+  return r;
+}
+
+Json LogprobsJson(const std::vector<engine::TokenLogprob>& logprobs) {
+  auto one = [](const engine::TokenLogprob& l) {
+    std::vector<int> bytes;
+    for (char c : l.token) bytes.push_back(static_cast<unsigned char>(c));
+    return Json{{"token", l.token}, {"logprob", l.logprob}, {"bytes", bytes}};
+  };
+  Json out = Json::array();
+  for (const engine::TokenLogprob& l : logprobs) {
+    Json j = one(l);
+    Json top = Json::array();
+    for (const engine::TokenLogprob& alt : l.top_logprobs) top.push_back(one(alt));
+    j["top_logprobs"] = top;
+    out.push_back(std::move(j));
+  }
+  return out;
 }
 
 Result<std::optional<sched::Duration>> KeepAliveField(const Json& body) {

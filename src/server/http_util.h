@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "base/status.h"
+#include "engine/generator.h"
+#include "sample/grammar/grammar.h"
 #include "sched/scheduler.h"
 #include "server/generation_options.h"
 #include "template/chat_types.h"
@@ -70,6 +72,19 @@ std::string NewToolCallId();
 // A tool call in Ollama's shape ({id, function: {index, name, arguments: {...}}}) or OpenAI's ({id, index,
 // type, function: {name, arguments: "<json>"}}).
 Json ToolCallJson(const chat::ToolCall& call, bool openai);
+
+// Ollama's `format` (OpenAI's response_format maps onto it): null or "" for none, "json" for any JSON
+// object, or a JSON schema object. InvalidArgument for anything else or an unsupported schema.
+Result<std::shared_ptr<const sample::grammar::Grammar>> FormatGrammar(const Json& format);
+
+// `logprobs` (bool) and `top_logprobs` (0-20) of a request.
+struct LogprobRequest {
+  bool logprobs = false;
+  int32_t top_logprobs = 0;
+};
+Result<LogprobRequest> LogprobFields(const Json& body);
+// [{token, logprob, bytes, top_logprobs: [{token, logprob, bytes}]}] (Ollama's logprobs, OpenAI's content).
+Json LogprobsJson(const std::vector<engine::TokenLogprob>& logprobs);
 
 // Ollama's `keep_alive` field (string duration or number of seconds), absent → nullopt.
 Result<std::optional<sched::Duration>> KeepAliveField(const Json& body);

@@ -37,6 +37,8 @@ struct Common {
   bool stream = true;
   std::optional<sched::Duration> keep_alive;
   Json options;
+  std::shared_ptr<const sample::grammar::Grammar> grammar;
+  LogprobRequest logprobs;
 };
 
 Result<Common> ParseCommon(const Json& body) {
@@ -46,11 +48,10 @@ Result<Common> ParseCommon(const Json& body) {
   CORRAL_ASSIGN_OR_RETURN(c.stream, BoolField(body, "stream", true));
   CORRAL_ASSIGN_OR_RETURN(c.keep_alive, KeepAliveField(body));
   if (auto it = body.find("options"); it != body.end()) c.options = *it;
-  if (auto f = body.find("format"); f != body.end() && !f->is_null() && !(f->is_string() && f->empty())) {
-    if (!(f->is_string() && *f == "json") && !f->is_object())
-      return Status::InvalidArgument("invalid format");
-    return Status::Unsupported("structured output (\"format\") is not supported by this server yet");
+  if (auto f = body.find("format"); f != body.end()) {
+    CORRAL_ASSIGN_OR_RETURN(c.grammar, FormatGrammar(*f));
   }
+  CORRAL_ASSIGN_OR_RETURN(c.logprobs, LogprobFields(body));
   return c;
 }
 
@@ -94,6 +95,9 @@ Result<std::shared_ptr<CompletionJob>> Lease(sched::Scheduler& scheduler, const 
   job->lease = std::move(*lease);
   CORRAL_ASSIGN_OR_RETURN(job->options, ModelOptions(job->lease->model()));
   CORRAL_RETURN_IF_ERROR(ApplyOptionsJson(c.options, job->options));
+  job->grammar = c.grammar;
+  job->logprobs = c.logprobs.logprobs;
+  job->top_logprobs = c.logprobs.top_logprobs;
   return job;
 }
 
@@ -125,19 +129,23 @@ CompletionFormat NdjsonFormat(const std::string& model, bool chat, bool with_con
                               std::shared_ptr<chat::OutputParser> parser = nullptr) {
   CompletionFormat f;
   f.content_type = "application/x-ndjson";
-  auto delta_line = [model](const chat::OutputDelta& d) {
-    return Line(Json{{"model", model},
-                     {"created_at", Rfc3339Nano(Clock::now())},
-                     {"message", MessageJson(d)},
-                     {"done", false}});
+  auto delta_line = [model](const chat::OutputDelta& d, const std::vector<engine::TokenLogprob>& logprobs) {
+    Json j{{"model", model},
+           {"created_at", Rfc3339Nano(Clock::now())},
+           {"message", MessageJson(d)},
+           {"done", false}};
+    if (!logprobs.empty()) j["logprobs"] = LogprobsJson(logprobs);
+    return Line(j);
   };
-  f.chunk = [model, chat, parser, delta_line](const std::string& text) {
+  f.chunk = [model, chat, parser, delta_line](const std::string& text,
+                                              const std::vector<engine::TokenLogprob>& logprobs) {
     if (chat) {
       const chat::OutputDelta d = parser->Feed(text);
-      return d.empty() ? std::string() : delta_line(d);
+      return d.empty() && logprobs.empty() ? std::string() : delta_line(d, logprobs);
     }
-    return Line(Json{
-        {"model", model}, {"created_at", Rfc3339Nano(Clock::now())}, {"response", text}, {"done", false}});
+    Json j{{"model", model}, {"created_at", Rfc3339Nano(Clock::now())}, {"response", text}, {"done", false}};
+    if (!logprobs.empty()) j["logprobs"] = LogprobsJson(logprobs);
+    return Line(j);
   };
   f.end = [model, chat, with_context, parser, delta_line](const engine::Completion& done,
                                                           const CompletionJob& job) {
@@ -145,7 +153,7 @@ CompletionFormat NdjsonFormat(const std::string& model, bool chat, bool with_con
     std::string out;
     if (chat) {
       const chat::OutputDelta rest = parser->Finish();
-      if (!rest.empty()) out = delta_line(rest);
+      if (!rest.empty()) out = delta_line(rest, {});
     }
     Json j{{"model", model}, {"created_at", Rfc3339Nano(Clock::now())}};
     if (chat) {
@@ -167,6 +175,7 @@ CompletionFormat NdjsonFormat(const std::string& model, bool chat, bool with_con
       j["response"] = text;
     }
     Finish(j, done, job, with_context);
+    if (job.logprobs) j["logprobs"] = LogprobsJson(done.logprobs);
     SendJson(res, j);
   };
   f.error = [](httplib::Response& res, const Status& s) { SendOllamaError(res, s); };

@@ -42,6 +42,8 @@ struct OpenAiCommon {
   bool include_usage = false;
   GenerationOptions request;  // the fields mapped onto Ollama's options
   Json options;               // the same as an Ollama options object (applied after the model's)
+  std::shared_ptr<const sample::grammar::Grammar> grammar;  // response_format
+  LogprobRequest logprobs;
 };
 
 Result<OpenAiCommon> ParseCommon(const Json& body) {
@@ -63,12 +65,30 @@ Result<OpenAiCommon> ParseCommon(const Json& body) {
   for (const char* key : {"max_completion_tokens", "max_tokens"}) {
     if (body.contains(key) && !body[key].is_null()) o["num_predict"] = body[key];
   }
-  if (auto rf = body.find("response_format"); rf != body.end() && rf->is_object()) {
-    const std::string type = rf->value("type", "");
-    if (type == "json_object" || type == "json_schema") {
-      return Status::Unsupported("response_format \"" + type + "\" is not supported by this server yet");
+  if (auto rf = body.find("response_format"); rf != body.end() && !rf->is_null()) {
+    const std::string type = rf->is_object() ? rf->value("type", "") : "";
+    if (type == "json_object") {
+      CORRAL_ASSIGN_OR_RETURN(c.grammar, FormatGrammar(Json("json")));
+    } else if (type == "json_schema") {
+      const Json* schema = nullptr;
+      if (auto js = rf->find("json_schema"); js != rf->end() && js->is_object() && js->contains("schema")) {
+        schema = &(*js)["schema"];
+      }
+      if (schema == nullptr)
+        return Status::InvalidArgument("response_format json_schema needs json_schema.schema");
+      CORRAL_ASSIGN_OR_RETURN(c.grammar, FormatGrammar(*schema));
+    } else if (type != "text") {
+      return Status::InvalidArgument("invalid response_format type '" + type + "'");
     }
-    if (type != "text") return Status::InvalidArgument("invalid response_format type '" + type + "'");
+  }
+  // Chat takes logprobs (bool) and top_logprobs; completions' integer logprobs is its top_logprobs.
+  if (auto lp = body.find("logprobs"); lp != body.end() && lp->is_number_integer()) {
+    Json mapped = body;
+    mapped["top_logprobs"] = *lp;
+    mapped["logprobs"] = true;
+    CORRAL_ASSIGN_OR_RETURN(c.logprobs, LogprobFields(mapped));
+  } else {
+    CORRAL_ASSIGN_OR_RETURN(c.logprobs, LogprobFields(body));
   }
   CORRAL_RETURN_IF_ERROR(ApplyOptionsJson(o, c.request));
   c.options = std::move(o);
@@ -87,6 +107,9 @@ Result<std::shared_ptr<CompletionJob>> Lease(sched::Scheduler& scheduler, const 
   job->lease = std::move(*lease);
   CORRAL_ASSIGN_OR_RETURN(job->options, ModelOptions(job->lease->model()));
   CORRAL_RETURN_IF_ERROR(ApplyOptionsJson(c.options, job->options));
+  job->grammar = c.grammar;
+  job->logprobs = c.logprobs.logprobs;
+  job->top_logprobs = c.logprobs.top_logprobs;
   return job;
 }
 
@@ -125,16 +148,17 @@ CompletionFormat SseFormat(const OpenAiCommon& c, bool chat, std::shared_ptr<Cha
   };
   CompletionFormat f;
   f.content_type = "text/event-stream";
-  f.chunk = [head, chat, output](const std::string& text) {
+  f.chunk = [head, chat, output](const std::string& text, const std::vector<engine::TokenLogprob>& logprobs) {
     Json j = head();
     if (chat) {
       const chat::OutputDelta d = output->parser.Feed(text);
-      if (d.empty()) return std::string();
+      if (d.empty() && logprobs.empty()) return std::string();
       output->tool_calls = output->tool_calls || !d.tool_calls.empty();
       j["choices"] = Json::array({{{"index", 0}, {"delta", DeltaJson(d, true)}, {"finish_reason", nullptr}}});
     } else {
       j["choices"] = Json::array({{{"text", text}, {"index", 0}, {"finish_reason", nullptr}}});
     }
+    if (!logprobs.empty()) j["choices"][0]["logprobs"] = {{"content", LogprobsJson(logprobs)}};
     return Frame(j);
   };
   f.end = [head, chat, output, include_usage = c.include_usage](const engine::Completion& done,
@@ -188,6 +212,7 @@ CompletionFormat SseFormat(const OpenAiCommon& c, bool chat, std::shared_ptr<Cha
       j["choices"] = Json::array(
           {{{"text", text}, {"index", 0}, {"logprobs", nullptr}, {"finish_reason", FinishReason(done)}}});
     }
+    if (!done.logprobs.empty()) j["choices"][0]["logprobs"] = {{"content", LogprobsJson(done.logprobs)}};
     j["usage"] = Usage(done);
     SendJson(res, j);
   };

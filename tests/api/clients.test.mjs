@@ -177,3 +177,22 @@ test('embeddings through both clients', async () => {
   assert.deepEqual(Array.from(o.data[0].embedding).map((x) => Math.fround(x)), e.embeddings[0].map((x) => Math.fround(x)));
   assert.ok(o.usage.prompt_tokens > 0);
 });
+
+test('structured output and stop strings through both clients', async () => {
+  const schema = { type: 'object', properties: { city: { type: 'string', maxLength: 12 }, rain: { type: 'boolean' } },
+                   required: ['city', 'rain'] };
+  const r = await ollama.chat({ model, messages: [{ role: 'user', content: 'Weather?' }], format: schema,
+                                options: { num_predict: 200, temperature: 0.5, seed: 3 } });
+  const value = JSON.parse(r.message.content);
+  assert.equal(typeof value.city, 'string');
+  assert.equal(typeof value.rain, 'boolean');
+  const o = await openai.chat.completions.create({
+    model, messages: [{ role: 'user', content: 'Weather?' }], max_tokens: 200,
+    response_format: { type: 'json_schema', json_schema: { name: 'weather', schema } } });
+  assert.deepEqual(Object.keys(JSON.parse(o.choices[0].message.content)).sort(), ['city', 'rain']);
+  // /v1/completions sends the prompt as it is: compare with Ollama's raw mode.
+  const full = (await ollama.generate({ model, prompt: 'Count', raw: true, options: greedy })).response;
+  const stop = full.slice(Math.floor(full.length / 2), Math.floor(full.length / 2) + 3);
+  const cut = await openai.completions.create({ model, prompt: 'Count', max_tokens: 8, temperature: 0, stop: [stop] });
+  assert.equal(cut.choices[0].text, full.slice(0, full.indexOf(stop)));
+});

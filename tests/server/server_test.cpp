@@ -9,6 +9,7 @@
 #include <httplib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -507,6 +508,100 @@ TEST_F(ServerTest, AClientThatHangsUpFreesItsSequence) {
     if (!freed) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_TRUE(freed) << "the sequence kept running after its client left";
+}
+
+TEST_F(ServerTest, FormatStopAndLogprobs) {
+  // format "json": a JSON object, and the sequence ends when it is complete.
+  auto json = Post("/api/generate", {{"model", "tiny"},
+                                     {"prompt", "Describe a cat"},
+                                     {"stream", false},
+                                     {"format", "json"},
+                                     {"options", {{"num_predict", 400}, {"temperature", 0.7}, {"seed", 5}}}});
+  ASSERT_TRUE(json);
+  ASSERT_EQ(json->status, 200) << json->body;
+  const Json j = Json::parse(json->body);
+  const Json parsed = Json::parse(j["response"].get<std::string>(), nullptr, false);
+  EXPECT_TRUE(parsed.is_object()) << j["response"];
+
+  // A JSON schema, through Ollama's format and OpenAI's response_format.
+  const Json schema = {{"type", "object"},
+                       {"properties",
+                        {{"name", {{"type", "string"}, {"maxLength", 8}}},
+                         {"age", {{"type", "integer"}, {"minimum", 0}, {"maximum", 150}}}}},
+                       {"required", {"name", "age"}}};
+  auto chat = Post("/api/chat", {{"model", "tiny"},
+                                 {"messages", {{{"role", "user"}, {"content", "Who?"}}}},
+                                 {"stream", false},
+                                 {"format", schema},
+                                 {"options", {{"num_predict", 200}}}});
+  ASSERT_EQ(chat->status, 200) << chat->body;
+  const Json person =
+      Json::parse(Json::parse(chat->body)["message"]["content"].get<std::string>(), nullptr, false);
+  ASSERT_TRUE(person.is_object()) << chat->body;
+  // maxLength counts characters (code points), not bytes.
+  auto characters = [](const std::string& u) {
+    return std::count_if(u.begin(), u.end(),
+                         [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+  };
+  EXPECT_TRUE(person["name"].is_string() && characters(person["name"].get<std::string>()) <= 8) << person;
+  EXPECT_TRUE(person["age"].is_number_integer() && person["age"] >= 0 && person["age"] <= 150) << person;
+  auto openai = Post(
+      "/v1/chat/completions",
+      {{"model", "tiny"},
+       {"messages", {{{"role", "user"}, {"content", "Who?"}}}},
+       {"max_tokens", 200},
+       {"response_format", {{"type", "json_schema"}, {"json_schema", {{"name", "p"}, {"schema", schema}}}}}});
+  ASSERT_EQ(openai->status, 200) << openai->body;
+  const Json p2 = Json::parse(
+      Json::parse(openai->body)["choices"][0]["message"]["content"].get<std::string>(), nullptr, false);
+  EXPECT_TRUE(p2.is_object() && p2.contains("name") && p2.contains("age")) << openai->body;
+  auto unsupported =
+      Post("/api/generate",
+           {{"model", "tiny"}, {"prompt", "x"}, {"format", {{"type", "array"}, {"uniqueItems", true}}}});
+  EXPECT_EQ(unsupported->status, 400);
+  EXPECT_NE(unsupported->body.find("uniqueItems"), std::string::npos) << unsupported->body;
+  auto bad_format = Post("/api/generate", {{"model", "tiny"}, {"prompt", "x"}, {"format", "yaml"}});
+  EXPECT_EQ(bad_format->status, 400);
+
+  // Stop strings: the text ends right before the first one, streamed or not.
+  const Json plain_request{
+      {"model", "tiny"}, {"prompt", "Stop here"}, {"stream", false}, {"options", {{"num_predict", 24}}}};
+  const std::string full = Json::parse(Post("/api/generate", plain_request)->body)["response"];
+  ASSERT_GT(full.size(), 16u);
+  const std::string stop = full.substr(full.size() / 2, 5);
+  Json stop_request = plain_request;
+  stop_request["options"]["stop"] = {stop, "zzzz-never"};
+  const Json stopped = Json::parse(Post("/api/generate", stop_request)->body);
+  EXPECT_EQ(stopped["response"], full.substr(0, full.find(stop)));
+  EXPECT_EQ(stopped["done_reason"], "stop");
+  stop_request["stream"] = true;
+  std::string streamed;
+  for (const Json& line : NdjsonLines(PostStream("/api/generate", stop_request)))
+    streamed += line["response"];
+  EXPECT_EQ(streamed, full.substr(0, full.find(stop)));
+
+  // Logprobs: one entry per token, each with its alternatives.
+  auto lp = Post("/api/generate", {{"model", "tiny"},
+                                   {"prompt", "x"},
+                                   {"stream", false},
+                                   {"logprobs", true},
+                                   {"top_logprobs", 2},
+                                   {"options", {{"num_predict", 4}}}});
+  ASSERT_EQ(lp->status, 200) << lp->body;
+  const Json lps = Json::parse(lp->body)["logprobs"];
+  ASSERT_EQ(lps.size(), 4u);
+  EXPECT_LE(lps[0]["logprob"].get<double>(), 0);
+  EXPECT_EQ(lps[0]["top_logprobs"].size(), 2u);
+  EXPECT_TRUE(lps[0]["bytes"].is_array());
+  auto too_many = Post("/api/generate", {{"model", "tiny"}, {"prompt", "x"}, {"top_logprobs", 21}});
+  EXPECT_EQ(too_many->status, 400);
+  auto oai_lp = Post("/v1/chat/completions", {{"model", "tiny"},
+                                              {"messages", {{{"role", "user"}, {"content", "x"}}}},
+                                              {"max_tokens", 3},
+                                              {"logprobs", true},
+                                              {"top_logprobs", 1}});
+  ASSERT_EQ(oai_lp->status, 200) << oai_lp->body;
+  EXPECT_EQ(Json::parse(oai_lp->body)["choices"][0]["logprobs"]["content"].size(), 3u);
 }
 
 double Norm(const Json& v) {
