@@ -29,7 +29,7 @@ Result<ModelSource> ResolveModelSource(const std::string& name_or_path) {
                             ")");
   }
   CORRAL_ASSIGN_OR_RETURN(store::Store store, store::Store::Open(root));
-  Result<store::Manifest> manifest = store.ReadManifest(*name);
+  Result<store::Manifest> manifest = store.ReadManifest(*name, &source.digest);
   if (!manifest.ok()) {
     if (manifest.status().code() == StatusCode::kNotFound) {
       return Status::NotFound("model '" + name_or_path +

@@ -15,6 +15,7 @@ namespace corral::cli {
 struct ModelSource {
   std::string gguf_path;
   std::string display_name;  // the store name ("llama3:latest") or the path
+  std::string digest;        // the manifest's sha256 (hex, the model's ID); "" for a path
   bool from_store = false;
   std::vector<std::string> options;  // stored parameters as `name=value`, one per value (stop repeats)
   bool has_template = false;         // a TEMPLATE layer (an Ollama Go template)

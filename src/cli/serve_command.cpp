@@ -8,7 +8,7 @@
 //   CORRAL_MAX_QUEUE / OLLAMA_MAX_QUEUE         requests waiting per model before 503 (512)
 //   CORRAL_MAX_LOADED_MODELS / OLLAMA_MAX_LOADED_MODELS  (3)
 //   CORRAL_ORIGINS / OLLAMA_ORIGINS             extra CORS origins, comma-separated
-// A request's model is a path to a .gguf file for now; store names arrive with the model store.
+// A request's model is a store name (CORRAL_MODELS / OLLAMA_MODELS / ~/.corral/models) or a .gguf path.
 #include <pthread.h>
 #include <signal.h>
 #include <CLI/CLI.hpp>
@@ -21,8 +21,11 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/model_source.h"
 #include "sched/scheduler.h"
 #include "server/server.h"
+#include "store/model_config.h"
+#include "store/store.h"
 
 namespace corral::cli {
 namespace {
@@ -90,17 +93,47 @@ int Fail(const std::string& message) {
   return 1;
 }
 
-// Until the store serves names: a request's model is the path of a GGUF file.
-Result<sched::ModelSpec> ResolvePath(std::string_view name) {
-  std::error_code ec;
-  const std::filesystem::path path(name);
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    return Status::NotFound("model '" + std::string(name) + "' not found");
-  }
+// A store name or a .gguf path, with the model's stored TEMPLATE, SYSTEM, PARAMETERs and MESSAGEs.
+Result<sched::ModelSpec> Resolve(std::string_view name) {
+  CORRAL_ASSIGN_OR_RETURN(ModelSource source, ResolveModelSource(std::string(name)));
   sched::ModelSpec spec;
-  spec.name = std::string(name);
-  spec.gguf = path;
+  spec.name = source.display_name;
+  spec.gguf = source.gguf_path;
+  spec.digest = source.digest;
+  if (source.has_template) spec.template_text = source.template_text;
+  spec.system = source.system;
+  for (const std::string& option : source.options) {
+    const size_t eq = option.find('=');
+    if (eq != std::string::npos) spec.parameters.emplace_back(option.substr(0, eq), option.substr(eq + 1));
+  }
+  spec.messages = source.messages;
   return spec;
+}
+
+// /api/tags and /v1/models: the store's models, newest first.
+Result<std::vector<server::ListedModel>> ListStore() {
+  std::vector<server::ListedModel> out;
+  const std::string root = store::DefaultStoreRoot();
+  std::error_code ec;
+  if (!std::filesystem::is_directory(root + "/manifests", ec)) return out;
+  CORRAL_ASSIGN_OR_RETURN(store::Store store, store::Store::Open(root));
+  CORRAL_ASSIGN_OR_RETURN(std::vector<store::ListedModel> listed, store.List());
+  for (const store::ListedModel& m : listed) {
+    server::ListedModel l;
+    l.name = m.name.Display();
+    l.digest = m.digest_hex;
+    l.size = m.manifest.TotalSize();
+    l.modified = std::chrono::system_clock::from_time_t(m.modified);
+    if (Result<std::string> config = store.ReadBlobText(m.manifest.config); config.ok()) {
+      if (Result<store::ModelConfig> c = store::DecodeConfig(*config); c.ok()) {
+        l.family = c->model_family;
+        l.parameter_size = c->model_type;
+        l.quantization_level = c->file_type;
+      }
+    }
+    out.push_back(std::move(l));
+  }
+  return out;
 }
 
 int Serve() {
@@ -139,7 +172,8 @@ int Serve() {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  sched::Scheduler scheduler(ResolvePath, options);
+  server_options.lister = ListStore;
+  sched::Scheduler scheduler(Resolve, options);
   server::Server server(scheduler, server_options);
   if (Status s = server.Bind(address->host, address->port); !s.ok()) return Fail(s.message());
   std::fprintf(stderr, "corral: listening on %s:%d (Ollama API /api, OpenAI API /v1)\n",

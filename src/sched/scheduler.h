@@ -42,6 +42,8 @@ struct ModelSpec {
   std::string system;         // the Modelfile's SYSTEM
   // The Modelfile's PARAMETER lines in order, as name/value text (stop may repeat).
   std::vector<std::pair<std::string, std::string>> parameters;
+  // The Modelfile's MESSAGE lines (role, content): a conversation put before every chat's own.
+  std::vector<std::pair<std::string, std::string>> messages;
 };
 
 // Maps a request's model name to its spec: NotFound for an unknown name, InvalidArgument for a bad one.

@@ -191,6 +191,11 @@ Result<GenerationOptions> ModelOptions(const sched::LoadedModel& model) {
 }
 
 Result<ChatPrompt> RenderChat(const sched::LoadedModel& model, chat::Request request) {
+  // The Modelfile's MESSAGE history goes first, then the model's SYSTEM unless the chat has its own.
+  std::vector<chat::Message> history;
+  for (const auto& [role, content] : model.spec().messages)
+    history.push_back(chat::Message::Of(role, content));
+  request.messages.insert(request.messages.begin(), history.begin(), history.end());
   const bool has_system = !request.messages.empty() && request.messages.front().role == "system";
   if (!has_system && !model.spec().system.empty()) {
     request.messages.insert(request.messages.begin(), chat::Message::Of("system", model.spec().system));

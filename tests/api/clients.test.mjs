@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ const testmodel = process.env.CORRAL_TESTMODEL_EXE;
 const vocab = process.env.CORRAL_VOCAB;
 assert.ok(exe && testmodel && vocab, 'set CORRAL_EXE, CORRAL_TESTMODEL_EXE and CORRAL_VOCAB');
 
-let dir, model, server, host, ollama, openai;
+let dir, model, store, server, host, ollama, openai;
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -34,10 +34,15 @@ before(async () => {
   model = join(dir, 'tiny.gguf');
   execFileSync(testmodel, ['--vocab', vocab, '--dim', '64', '--layers', '2', '--heads', '4', '--kv-heads', '2',
     '--ffn', '128', '--ctx', '2048', '--dtype', 'q8_0', '--seed', '9', '--logit-std', '64', '--out', model]);
+  // A store with the same model under a name, its Modelfile setting a SYSTEM message and a parameter.
+  store = join(dir, 'models');
+  writeFileSync(join(dir, 'Modelfile'), `FROM ${model}\nSYSTEM You are terse.\nPARAMETER temperature 0\n`);
+  execFileSync(exe, ['create', 'tiny-chat', '-f', join(dir, 'Modelfile')], { env: { ...process.env, CORRAL_MODELS: store },
+                                                                             stdio: 'ignore' });
   const port = await freePort();
   host = `http://127.0.0.1:${port}`;
   server = spawn(exe, ['serve'], {
-    env: { ...process.env, CORRAL_HOST: `127.0.0.1:${port}`, CORRAL_CONTEXT_LENGTH: '1024' },
+    env: { ...process.env, CORRAL_HOST: `127.0.0.1:${port}`, CORRAL_CONTEXT_LENGTH: '1024', CORRAL_MODELS: store },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
@@ -195,4 +200,22 @@ test('structured output and stop strings through both clients', async () => {
   const stop = full.slice(Math.floor(full.length / 2), Math.floor(full.length / 2) + 3);
   const cut = await openai.completions.create({ model, prompt: 'Count', max_tokens: 8, temperature: 0, stop: [stop] });
   assert.equal(cut.choices[0].text, full.slice(0, full.indexOf(stop)));
+});
+
+test('store models by name: list, generate, models', async () => {
+  const { models } = await ollama.list();
+  assert.deepEqual(models.map((m) => m.name), ['tiny-chat:latest']);
+  assert.ok(models[0].size > 0);
+  assert.match(models[0].digest, /^[0-9a-f]{64}$/);
+  const r = await ollama.chat({ model: 'tiny-chat', messages: [{ role: 'user', content: 'Hi' }], options: { num_predict: 4 } });
+  assert.equal(r.done, true);
+  assert.equal(r.eval_count, 4);
+  // The stored SYSTEM message goes before the user's: the prompt is longer than the same chat on the bare file.
+  const bare = await ollama.chat({ model, messages: [{ role: 'user', content: 'Hi' }], options: { num_predict: 4 } });
+  assert.ok(r.prompt_eval_count > bare.prompt_eval_count);
+  const ps = await ollama.ps();
+  assert.ok(ps.models.some((m) => m.name === 'tiny-chat:latest' && m.digest === models[0].digest));
+  const list = await openai.models.list();
+  assert.deepEqual(list.data.map((m) => m.id), ['tiny-chat:latest']);
+  await assert.rejects(ollama.chat({ model: 'tiny-missing', messages: [{ role: 'user', content: 'x' }] }), (e) => e.status_code === 404);
 });
