@@ -15,17 +15,12 @@ int Copy(const std::string& source, const std::string& destination) {
     std::fprintf(stderr, "corral: %s\n", message.c_str());
     return 1;
   };
-  Result<store::ModelName> from = store::ParseModelName(source);
-  if (!from.ok()) return fail(from.status().message());
-  Result<store::ModelName> to = store::ParseModelName(destination);
-  if (!to.ok()) return fail(to.status().message());
   Result<store::Store> store = store::Store::Open(store::DefaultStoreRoot());
   if (!store.ok()) return fail(store.status().ToString());
-  Result<store::StoreLock> lock = store->LockShared();
-  if (!lock.ok()) return fail(lock.status().ToString());
-  Result<store::Manifest> manifest = store->ReadManifest(*from);
-  if (!manifest.ok()) return fail(manifest.status().message());
-  if (Status s = store->WriteManifest(*to, *manifest); !s.ok()) return fail(s.ToString());
+  if (Status s = store::CopyModel(*store, source, destination); !s.ok()) {
+    return fail(s.code() == StatusCode::kNotFound || s.code() == StatusCode::kInvalidArgument ? s.message()
+                                                                                              : s.ToString());
+  }
   std::printf("copied '%s' to '%s'\n", source.c_str(), destination.c_str());
   return 0;
 }

@@ -17,28 +17,14 @@ int Remove(const std::vector<std::string>& names) {
     std::fprintf(stderr, "corral: %s\n", store.status().ToString().c_str());
     return 1;
   }
-  Result<store::StoreLock> lock = store->LockExclusive();
-  if (!lock.ok()) {
-    std::fprintf(stderr, "corral: %s\n", lock.status().ToString().c_str());
-    return 1;
-  }
   int rc = 0;
-  for (const std::string& text : names) {
-    Result<store::ModelName> name = store::ParseModelName(text);
-    Status s = name.ok() ? store->RemoveManifest(*name) : name.status();
-    if (!s.ok()) {
+  for (const std::string& name : names) {
+    if (Status s = store::RemoveModel(*store, name); !s.ok()) {
       std::fprintf(stderr, "corral: %s\n", s.message().c_str());
       rc = 1;
       continue;
     }
-    std::printf("deleted '%s'\n", text.c_str());
-  }
-  if (!store::Store::PruneDisabled()) {
-    Result<int> pruned = store->Prune();
-    if (!pruned.ok()) {
-      std::fprintf(stderr, "corral: %s\n", pruned.status().ToString().c_str());
-      rc = 1;
-    }
+    std::printf("deleted '%s'\n", name.c_str());
   }
   return rc;
 }

@@ -173,6 +173,14 @@ int Serve() {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   server_options.lister = ListStore;
+  server_options.copy = [](std::string_view source, std::string_view destination) -> Status {
+    CORRAL_ASSIGN_OR_RETURN(store::Store store, store::Store::Open(store::DefaultStoreRoot()));
+    return store::CopyModel(store, source, destination);
+  };
+  server_options.remove = [](std::string_view name) -> Status {
+    CORRAL_ASSIGN_OR_RETURN(store::Store store, store::Store::Open(store::DefaultStoreRoot()));
+    return store::RemoveModel(store, name);
+  };
   sched::Scheduler scheduler(Resolve, options);
   server::Server server(scheduler, server_options);
   if (Status s = server.Bind(address->host, address->port); !s.ok()) return Fail(s.message());

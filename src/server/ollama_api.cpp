@@ -366,6 +366,39 @@ void Server::OllamaRoutes() {
   h.Post("/api/detokenize", [this](const httplib::Request& req, httplib::Response& res) {
     Tokenize(scheduler_, req, res, false);
   });
+  h.Post("/api/copy", [this](const httplib::Request& req, httplib::Response& res) {
+    Result<Json> body = ParseBody(req);
+    if (!body.ok()) return SendOllamaError(res, body.status());
+    Result<std::string> source = StringField(*body, "source");
+    Result<std::string> destination = StringField(*body, "destination");
+    for (const Status& s : {source.status(), destination.status()}) {
+      if (!s.ok()) return SendOllamaError(res, s);
+    }
+    if (source->empty() || destination->empty())
+      return SendOllamaError(res, 400, "source and destination are required");
+    if (!options_.copy) return SendOllamaError(res, 501, "this server has no model store");
+    if (Status s = options_.copy(*source, *destination); !s.ok()) {
+      return SendOllamaError(res, s.code() == StatusCode::kNotFound
+                                      ? Status::NotFound("model \"" + *source + "\" not found")
+                                      : s);
+    }
+  });
+  h.Delete("/api/delete", [this](const httplib::Request& req, httplib::Response& res) {
+    Result<Json> body = ParseBody(req);
+    if (!body.ok()) return SendOllamaError(res, body.status());
+    Result<std::string> model = StringField(*body, "model");
+    Result<std::string> name = StringField(*body, "name");  // the deprecated field
+    for (const Status& s : {model.status(), name.status()}) {
+      if (!s.ok()) return SendOllamaError(res, s);
+    }
+    const std::string target = model->empty() ? *name : *model;
+    if (target.empty()) return SendOllamaError(res, 400, "model is required");
+    if (!options_.remove) return SendOllamaError(res, 501, "this server has no model store");
+    if (Status s = options_.remove(target); !s.ok()) {
+      return SendOllamaError(
+          res, s.code() == StatusCode::kNotFound ? Status::NotFound("model '" + target + "' not found") : s);
+    }
+  });
   h.Get("/api/tags", [this](const httplib::Request&, httplib::Response& res) {
     Json models = Json::array();
     if (options_.lister) {

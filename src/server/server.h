@@ -36,6 +36,9 @@ struct ListedModel {
 struct ServerOptions {
   // Lists the store (none: an empty list).
   std::function<Result<std::vector<ListedModel>>()> lister;
+  // /api/copy and /api/delete on the store (none: those routes answer 501).
+  std::function<Status(std::string_view source, std::string_view destination)> copy;
+  std::function<Status(std::string_view name)> remove;
   // Origins allowed by CORS besides localhost ones (CORRAL_ORIGINS / OLLAMA_ORIGINS); "*" allows any.
   std::vector<std::string> origins;
   size_t max_body_bytes = size_t{32} << 20;

@@ -393,4 +393,20 @@ Result<std::string> FileDigest(const std::string& path) {
   return "sha256:" + h.HexDigest();
 }
 
+Status CopyModel(const Store& store, std::string_view source, std::string_view destination) {
+  CORRAL_ASSIGN_OR_RETURN(ModelName from, ParseModelName(source));
+  CORRAL_ASSIGN_OR_RETURN(ModelName to, ParseModelName(destination));
+  CORRAL_ASSIGN_OR_RETURN(StoreLock lock, store.LockShared());
+  CORRAL_ASSIGN_OR_RETURN(Manifest manifest, store.ReadManifest(from));
+  return store.WriteManifest(to, manifest);
+}
+
+Status RemoveModel(const Store& store, std::string_view name) {
+  CORRAL_ASSIGN_OR_RETURN(ModelName parsed, ParseModelName(name));
+  CORRAL_ASSIGN_OR_RETURN(StoreLock lock, store.LockExclusive());
+  CORRAL_RETURN_IF_ERROR(store.RemoveManifest(parsed));
+  if (Store::PruneDisabled()) return Status::Ok();
+  return store.Prune().status();
+}
+
 }  // namespace corral::store

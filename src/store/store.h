@@ -131,6 +131,13 @@ class Store {
   std::string root_;
 };
 
+// `cp`: `destination` gets `source`'s manifest (the same layers). NotFound when there is no source;
+// InvalidArgument for a bad name.
+Status CopyModel(const Store& store, std::string_view source, std::string_view destination);
+// `rm`: removes the model's manifest, then prunes the blobs nothing references any more (unless pruning is
+// turned off). NotFound when there is no such model.
+Status RemoveModel(const Store& store, std::string_view name);
+
 // sha256 of a file, as "sha256:<hex>".
 Result<std::string> FileDigest(const std::string& path);
 

@@ -219,3 +219,16 @@ test('store models by name: list, generate, models', async () => {
   assert.deepEqual(list.data.map((m) => m.id), ['tiny-chat:latest']);
   await assert.rejects(ollama.chat({ model: 'tiny-missing', messages: [{ role: 'user', content: 'x' }] }), (e) => e.status_code === 404);
 });
+
+test('copy and delete through the ollama client', async () => {
+  await ollama.copy({ source: 'tiny-chat', destination: 'me/tiny-copy:v2' });
+  let names = (await ollama.list()).models.map((m) => m.name).sort();
+  assert.deepEqual(names, ['me/tiny-copy:v2', 'tiny-chat:latest']);
+  const r = await ollama.generate({ model: 'me/tiny-copy:v2', prompt: 'Hi', options: { num_predict: 2 } });
+  assert.equal(r.eval_count, 2);
+  await ollama.delete({ model: 'me/tiny-copy:v2' });
+  names = (await ollama.list()).models.map((m) => m.name);
+  assert.deepEqual(names, ['tiny-chat:latest']);
+  await assert.rejects(ollama.delete({ model: 'me/tiny-copy:v2' }), (e) => e.status_code === 404);
+  await assert.rejects(ollama.copy({ source: 'nope', destination: 'x' }), (e) => e.status_code === 404);
+});
