@@ -86,12 +86,14 @@ void LoadOrUnload(sched::Scheduler& scheduler, const Common& c, httplib::Respons
 }
 
 Result<std::shared_ptr<CompletionJob>> Lease(sched::Scheduler& scheduler, const Common& c) {
+  const auto start = std::chrono::steady_clock::now();  // total_duration counts the load too
   // num_ctx is a load-time setting: it is read before the model is leased.
   GenerationOptions request_options;
   CORRAL_RETURN_IF_ERROR(ApplyOptionsJson(c.options, request_options));
   Result<sched::Scheduler::Lease> lease = scheduler.Acquire(c.model, c.keep_alive, request_options.num_ctx);
   if (!lease.ok()) return NotFound(lease.status(), c.model);
   auto job = std::make_shared<CompletionJob>();
+  job->start = start;
   job->lease = std::move(*lease);
   CORRAL_ASSIGN_OR_RETURN(job->options, ModelOptions(job->lease->model()));
   CORRAL_RETURN_IF_ERROR(ApplyOptionsJson(c.options, job->options));

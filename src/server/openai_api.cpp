@@ -101,9 +101,11 @@ Status NotFound(const Status& s, const std::string& model) {
 }
 
 Result<std::shared_ptr<CompletionJob>> Lease(sched::Scheduler& scheduler, const OpenAiCommon& c) {
+  const auto start = std::chrono::steady_clock::now();  // total_duration counts the load too
   Result<sched::Scheduler::Lease> lease = scheduler.Acquire(c.model, std::nullopt, 0);
   if (!lease.ok()) return NotFound(lease.status(), c.model);
   auto job = std::make_shared<CompletionJob>();
+  job->start = start;
   job->lease = std::move(*lease);
   CORRAL_ASSIGN_OR_RETURN(job->options, ModelOptions(job->lease->model()));
   CORRAL_RETURN_IF_ERROR(ApplyOptionsJson(c.options, job->options));

@@ -182,6 +182,10 @@ TEST_F(ServerTest, GenerateStreamsWhatItAnswersWhole) {
   EXPECT_EQ(answer["eval_count"], 12);
   EXPECT_GT(answer["prompt_eval_count"].get<int>(), 5);
   EXPECT_GT(answer["total_duration"].get<int64_t>(), 0);
+  // The request's whole time includes loading the model (this is its first use).
+  EXPECT_GE(answer["total_duration"].get<int64_t>(), answer["load_duration"].get<int64_t>());
+  EXPECT_GE(answer["total_duration"].get<int64_t>(),
+            answer["prompt_eval_duration"].get<int64_t>() + answer["eval_duration"].get<int64_t>());
   EXPECT_TRUE(answer["created_at"].get<std::string>().ends_with("Z"));
   ASSERT_TRUE(answer["context"].is_array());
   EXPECT_EQ(answer["context"].size(), answer["prompt_eval_count"].get<size_t>() + 12);
