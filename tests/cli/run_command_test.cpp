@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "run_process.h"
+#include "test_models.h"
 #include "test_paths.h"
 
 namespace corral {
@@ -23,28 +24,9 @@ class RunCommandTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new fs::path(fs::temp_directory_path() / ("corral-run-" + std::to_string(::getpid())));
     fs::create_directories(*dir_);
-    const ProcessResult r =
-        RunProcess({CORRAL_TESTMODEL_EXE,
-                    "--vocab",
-                    (corral::testing::TestDataDir() / "models" / "ggml-vocab-llama-bpe.gguf").string(),
-                    "--dim",
-                    "64",
-                    "--layers",
-                    "2",
-                    "--heads",
-                    "4",
-                    "--kv-heads",
-                    "2",
-                    "--ffn",
-                    "128",
-                    "--ctx",
-                    "256",
-                    "--dtype",
-                    "q8_0",
-                    "--seed",
-                    "5",
-                    "--out",
-                    Model().string()});
+    const ProcessResult r = corral::testing::WriteTestModel(Model(), "ggml-vocab-llama-bpe.gguf",
+                                                            {.dim = 64, .ffn = 128, .ctx = 256},
+                                                            {"--dtype", "q8_0", "--seed", "5"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   static void TearDownTestSuite() {
@@ -138,28 +120,10 @@ TEST_F(RunCommandTest, ChatTemplateFormatsThePromptUnlessRaw) {
       f);
   std::fclose(f);
   const fs::path model = *dir_ / "chat.gguf";
-  const ProcessResult made =
-      RunProcess({CORRAL_TESTMODEL_EXE,
-                  "--vocab",
-                  (corral::testing::TestDataDir() / "models" / "ggml-vocab-llama-bpe.gguf").string(),
-                  "--dim",
-                  "64",
-                  "--layers",
-                  "1",
-                  "--heads",
-                  "2",
-                  "--kv-heads",
-                  "1",
-                  "--ffn",
-                  "128",
-                  "--ctx",
-                  "256",
-                  "--dtype",
-                  "f16",
-                  "--chat-template",
-                  tpl.string(),
-                  "--out",
-                  model.string()});
+  const ProcessResult made = corral::testing::WriteTestModel(
+      model, "ggml-vocab-llama-bpe.gguf",
+      {.dim = 64, .layers = 1, .heads = 2, .kv_heads = 1, .ffn = 128, .ctx = 256},
+      {"--dtype", "f16", "--chat-template", tpl.string()});
   ASSERT_EQ(made.exit_code, 0) << made.err;
   const std::string rendered =
       "<|start_header_id|>user<|end_header_id|>\n\nWhy is the sky blue?<|eot_id|>"
@@ -225,8 +189,8 @@ TEST_F(RunCommandTest, BenchJsonReportsEveryField) {
 }
 
 TEST_F(RunCommandTest, BenchDecodesSequencesInParallel) {
-  const ProcessResult r = RunProcess({CORRAL_EXE, "bench", Model().string(), "-p", "0", "-n", "4", "-t", "2", "-r",
-                                      "1", "-d", "8", "--parallel", "3", "--json"});
+  const ProcessResult r = RunProcess({CORRAL_EXE, "bench", Model().string(), "-p", "0", "-n", "4", "-t", "2",
+                                      "-r", "1", "-d", "8", "--parallel", "3", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["parallel"], 3);

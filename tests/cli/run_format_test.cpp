@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "run_process.h"
+#include "test_models.h"
 #include "test_paths.h"
 
 namespace corral {
@@ -23,28 +24,10 @@ class RunFormatTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new fs::path(fs::temp_directory_path() / ("corral-run-format-" + std::to_string(::getpid())));
     fs::create_directories(*dir_);
-    const ProcessResult r =
-        RunProcess({CORRAL_TESTMODEL_EXE,
-                    "--vocab",
-                    (corral::testing::TestDataDir() / "models" / "ggml-vocab-llama-bpe.gguf").string(),
-                    "--dim",
-                    "64",
-                    "--layers",
-                    "1",
-                    "--heads",
-                    "2",
-                    "--kv-heads",
-                    "1",
-                    "--ffn",
-                    "128",
-                    "--ctx",
-                    "512",
-                    "--logit-std",
-                    "2",
-                    "--seed",
-                    "9",
-                    "--out",
-                    Model().string()});
+    const ProcessResult r = corral::testing::WriteTestModel(
+        Model(), "ggml-vocab-llama-bpe.gguf",
+        {.dim = 64, .layers = 1, .heads = 2, .kv_heads = 1, .ffn = 128, .ctx = 512},
+        {"--logit-std", "2", "--seed", "9"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   static void TearDownTestSuite() {

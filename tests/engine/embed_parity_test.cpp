@@ -11,6 +11,7 @@
 #include "cli/run_process.h"
 #include "engine/embedder.h"
 #include "engine/prompt.h"
+#include "test_models.h"
 #include "test_paths.h"
 #include "tokenizer/tokenizer.h"
 
@@ -23,28 +24,9 @@ TEST(EmbedParity, LastTokenStateEqualsLlamaCpp) {
   const fs::path dir = fs::temp_directory_path() / ("corral-embed-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const fs::path model_path = dir / "tiny.gguf";
-  const corral::testing::ProcessResult made = corral::testing::RunProcess(
-      {CORRAL_TESTMODEL_EXE,
-       "--vocab",
-       (corral::testing::TestDataDir() / "models" / "ggml-vocab-llama-bpe.gguf").string(),
-       "--dim",
-       "128",
-       "--layers",
-       "2",
-       "--heads",
-       "4",
-       "--kv-heads",
-       "2",
-       "--ffn",
-       "256",
-       "--ctx",
-       "512",
-       "--dtype",
-       "f16",
-       "--seed",
-       "21",
-       "--out",
-       model_path.string()});
+  const corral::testing::ProcessResult made = corral::testing::WriteTestModel(
+      model_path, "ggml-vocab-llama-bpe.gguf", {.dim = 128, .ffn = 256, .ctx = 512},
+      {"--dtype", "f16", "--seed", "21"});
   ASSERT_EQ(made.exit_code, 0) << made.err;
   const std::vector<std::string> texts = {"Hello world", "The quick brown fox jumps over the lazy dog.",
                                           "東京は日本の首都です。", "x"};

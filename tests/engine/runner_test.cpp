@@ -19,8 +19,8 @@
 
 #include "engine/generator.h"
 #include "sample/grammar/gbnf.h"
+#include "test_models.h"
 #include "test_paths.h"
-#include "tiny_llama.h"
 
 namespace corral::engine {
 namespace {

@@ -19,8 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "test_models.h"
 #include "test_paths.h"
-#include "tiny_llama.h"
 
 namespace corral::server {
 namespace {

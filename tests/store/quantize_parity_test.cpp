@@ -15,6 +15,7 @@
 #include "store/quantize_goldens.h"
 #include "store/sha256.h"
 #include "store/store.h"
+#include "test_models.h"
 #include "test_paths.h"
 
 namespace corral::store {
@@ -27,28 +28,8 @@ class QuantizeParityTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new fs::path(fs::temp_directory_path() / ("corral-quant-parity-" + std::to_string(::getpid())));
     fs::create_directories(*dir_);
-    const testing::ProcessResult r =
-        testing::RunProcess({CORRAL_TESTMODEL_EXE,
-                             "--vocab",
-                             (testing::TestDataDir() / "models" / "ggml-vocab-llama-spm.gguf").string(),
-                             "--dim",
-                             "256",
-                             "--layers",
-                             "2",
-                             "--heads",
-                             "4",
-                             "--kv-heads",
-                             "2",
-                             "--ffn",
-                             "512",
-                             "--ctx",
-                             "512",
-                             "--dtype",
-                             "f16",
-                             "--seed",
-                             "7",
-                             "--out",
-                             F16().string()});
+    const testing::ProcessResult r = corral::testing::WriteTestModel(
+        F16(), "ggml-vocab-llama-spm.gguf", {.ffn = 512, .ctx = 512}, {"--dtype", "f16", "--seed", "7"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   static void TearDownTestSuite() {

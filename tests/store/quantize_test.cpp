@@ -17,6 +17,7 @@
 #include "store/sha256.h"
 #include "store/store.h"
 #include "tensor/quant/file_type.h"
+#include "test_models.h"
 #include "test_paths.h"
 
 namespace corral::store {
@@ -29,28 +30,8 @@ class QuantizeTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new fs::path(fs::temp_directory_path() / ("corral-quant-" + std::to_string(::getpid())));
     fs::create_directories(*dir_);
-    const testing::ProcessResult r =
-        testing::RunProcess({CORRAL_TESTMODEL_EXE,
-                             "--vocab",
-                             (testing::TestDataDir() / "models" / "ggml-vocab-llama-spm.gguf").string(),
-                             "--dim",
-                             "256",
-                             "--layers",
-                             "2",
-                             "--heads",
-                             "4",
-                             "--kv-heads",
-                             "2",
-                             "--ffn",
-                             "512",
-                             "--ctx",
-                             "512",
-                             "--dtype",
-                             "f16",
-                             "--seed",
-                             "7",
-                             "--out",
-                             F16().string()});
+    const testing::ProcessResult r = corral::testing::WriteTestModel(
+        F16(), "ggml-vocab-llama-spm.gguf", {.ffn = 512, .ctx = 512}, {"--dtype", "f16", "--seed", "7"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   static void TearDownTestSuite() {
@@ -136,10 +117,9 @@ TEST_F(QuantizeTest, Q8_0AndQ4_K_MBytesEqualLlamaQuantize) {
 
 TEST_F(QuantizeTest, RefusesAnAlreadyQuantizedModel) {
   const fs::path q8 = *dir_ / "q8.gguf";
-  const testing::ProcessResult r = testing::RunProcess(
-      {CORRAL_TESTMODEL_EXE, "--vocab",
-       (testing::TestDataDir() / "models" / "ggml-vocab-llama-spm.gguf").string(), "--dim", "64", "--layers",
-       "1", "--heads", "2", "--kv-heads", "1", "--ffn", "128", "--dtype", "q8_0", "--out", q8.string()});
+  const testing::ProcessResult r = corral::testing::WriteTestModel(
+      q8, "ggml-vocab-llama-spm.gguf", {.dim = 64, .layers = 1, .heads = 2, .kv_heads = 1, .ffn = 128},
+      {"--dtype", "q8_0"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   Result<gguf::File> f = gguf::File::Open(q8.string());
   ASSERT_TRUE(f.ok());

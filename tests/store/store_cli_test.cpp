@@ -14,6 +14,7 @@
 #include "store/manifest.h"
 #include "store/sha256.h"
 #include "store/store.h"
+#include "test_models.h"
 #include "test_paths.h"
 
 namespace corral::store {
@@ -35,28 +36,9 @@ class StoreCliTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new fs::path(fs::temp_directory_path() / ("corral-store-cli-" + std::to_string(::getpid())));
     fs::create_directories(*dir_ / "weights");
-    const ProcessResult r =
-        RunProcess({CORRAL_TESTMODEL_EXE,
-                    "--vocab",
-                    (testing::TestDataDir() / "models" / "ggml-vocab-llama-spm.gguf").string(),
-                    "--dim",
-                    "64",
-                    "--layers",
-                    "2",
-                    "--heads",
-                    "4",
-                    "--kv-heads",
-                    "2",
-                    "--ffn",
-                    "128",
-                    "--ctx",
-                    "256",
-                    "--dtype",
-                    "f16",
-                    "--seed",
-                    "3",
-                    "--out",
-                    Gguf().string()});
+    const ProcessResult r = corral::testing::WriteTestModel(Gguf(), "ggml-vocab-llama-spm.gguf",
+                                                            {.dim = 64, .ffn = 128, .ctx = 256},
+                                                            {"--dtype", "f16", "--seed", "3"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   static void TearDownTestSuite() {
@@ -307,27 +289,8 @@ TEST_F(StoreCliTest, AnOllamaFolderIsListedAndRuns) {
 TEST_F(StoreCliTest, QuantizedCreateMatchesLlamaQuantizeBytes) {
   // The F16 model and llama-quantize golden of quantize_test.cpp, through `corral create --quantize`.
   const fs::path f16 = root_ / "f16.gguf";
-  ProcessResult r = RunProcess({CORRAL_TESTMODEL_EXE,
-                                "--vocab",
-                                (testing::TestDataDir() / "models" / "ggml-vocab-llama-spm.gguf").string(),
-                                "--dim",
-                                "256",
-                                "--layers",
-                                "2",
-                                "--heads",
-                                "4",
-                                "--kv-heads",
-                                "2",
-                                "--ffn",
-                                "512",
-                                "--ctx",
-                                "512",
-                                "--dtype",
-                                "f16",
-                                "--seed",
-                                "7",
-                                "--out",
-                                f16.string()});
+  ProcessResult r = corral::testing::WriteTestModel(
+      f16, "ggml-vocab-llama-spm.gguf", {.ffn = 512, .ctx = 512}, {"--dtype", "f16", "--seed", "7"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = Corral({"create", "q", "-q", "q4_K_M", "-f", WriteModelfile("FROM " + f16.string() + "\n").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;

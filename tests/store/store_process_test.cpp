@@ -14,6 +14,7 @@
 
 #include "../cli/run_process.h"
 #include "store/store.h"
+#include "test_models.h"
 #include "test_paths.h"
 
 namespace corral::store {
@@ -49,27 +50,8 @@ class StoreProcessTest : public ::testing::Test {
     dir_ = new fs::path(fs::temp_directory_path() / ("corral-store-proc-" + std::to_string(::getpid())));
     fs::create_directories(*dir_);
     const testing::ProcessResult r =
-        testing::RunProcess({CORRAL_TESTMODEL_EXE,
-                             "--vocab",
-                             (testing::TestDataDir() / "models" / "ggml-vocab-llama-spm.gguf").string(),
-                             "--dim",
-                             "256",
-                             "--layers",
-                             "2",
-                             "--heads",
-                             "4",
-                             "--kv-heads",
-                             "2",
-                             "--ffn",
-                             "512",
-                             "--ctx",
-                             "512",
-                             "--dtype",
-                             "f16",
-                             "--seed",
-                             "9",
-                             "--out",
-                             (*dir_ / "f16.gguf").string()});
+        corral::testing::WriteTestModel((*dir_ / "f16.gguf"), "ggml-vocab-llama-spm.gguf",
+                                        {.ffn = 512, .ctx = 512}, {"--dtype", "f16", "--seed", "9"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   static void TearDownTestSuite() {
