@@ -177,6 +177,10 @@ int Serve() {
     CORRAL_ASSIGN_OR_RETURN(store::Store store, store::Store::Open(store::DefaultStoreRoot()));
     return store::CopyModel(store, source, destination);
   };
+  server_options.show = [](std::string_view name) -> Result<store::ModelInfo> {
+    CORRAL_ASSIGN_OR_RETURN(store::Store store, store::Store::Open(store::DefaultStoreRoot()));
+    return store::ReadModelInfo(store, name);
+  };
   server_options.remove = [](std::string_view name) -> Status {
     CORRAL_ASSIGN_OR_RETURN(store::Store store, store::Store::Open(store::DefaultStoreRoot()));
     return store::RemoveModel(store, name);

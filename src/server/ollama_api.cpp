@@ -347,6 +347,73 @@ void Tokenize(sched::Scheduler& scheduler, const httplib::Request& req, httplib:
   SendJson(res, Json{{"content", tok.Decode(ids)}});
 }
 
+// A GGUF metadata value as Ollama's model_info shows it; arrays of more than 5 items are left empty unless
+// `verbose` (the vocabulary would be megabytes).
+Json MetadataJson(const gguf::Value& v, bool verbose) {
+  if (const gguf::Array* array = v.AsArray()) {
+    Json out = Json::array();
+    if (array->size() > 5 && !verbose) return out;
+    for (size_t i = 0; i < array->size(); ++i) out.push_back(MetadataJson(array->at(i), verbose));
+    return out;
+  }
+  if (auto s = v.AsString()) return std::string(*s);
+  if (v.type() == gguf::ValueType::kBool) return *v.AsBool();
+  if (v.type() == gguf::ValueType::kF32 || v.type() == gguf::ValueType::kF64) return *v.AsF64();
+  if (auto i = v.AsI64()) return *i;
+  if (auto u = v.AsU64()) return *u;
+  return nullptr;
+}
+
+void Show(const ServerOptions& options, const httplib::Request& req, httplib::Response& res) {
+  Result<Json> body = ParseBody(req);
+  if (!body.ok()) return SendOllamaError(res, body.status());
+  Result<std::string> model = StringField(*body, "model");
+  Result<std::string> name = StringField(*body, "name");  // the deprecated field
+  Result<bool> verbose = BoolField(*body, "verbose", false);
+  for (const Status& s : {model.status(), name.status(), verbose.status()}) {
+    if (!s.ok()) return SendOllamaError(res, s);
+  }
+  const std::string target = model->empty() ? *name : *model;
+  if (target.empty()) return SendOllamaError(res, 400, "model is required");
+  if (!options.show) return SendOllamaError(res, 501, "this server has no model store");
+  Result<store::ModelInfo> info = options.show(target);
+  if (!info.ok()) {
+    return SendOllamaError(res, info.status().code() == StatusCode::kNotFound
+                                    ? Status::NotFound("model '" + target + "' not found")
+                                    : info.status());
+  }
+  Result<gguf::File> file = gguf::File::Open(info->model_path);
+  if (!file.ok()) return SendOllamaError(res, file.status());
+  const std::string arch(file->GetStringOr("general.architecture", "").value());
+  Json model_info = Json::object();
+  for (const gguf::KeyValue& kv : file->metadata()) {
+    if (kv.key == "general.name" || kv.key == "tokenizer.chat_template") continue;
+    model_info[std::string(kv.key)] = MetadataJson(kv.value, *verbose);
+  }
+  std::string tpl = info->template_text;
+  if (!info->has_template) {
+    // A model with only a GGUF chat template shows that (Ollama's native-chat models do the same).
+    Result<std::string_view> jinja = file->GetString("tokenizer.chat_template");
+    tpl = jinja.ok() ? std::string(*jinja) : "{{ .Prompt }}";
+  }
+  std::string license;
+  for (const std::string& l : info->licenses) license += (license.empty() ? "" : "\n") + l;
+  Json messages = Json::array();
+  for (const auto& [role, content] : info->messages)
+    messages.push_back(Json{{"role", role}, {"content", content}});
+  const store::ModelConfig& c = info->config;
+  Json out{{"license", license},
+           {"modelfile", store::RegeneratedModelfile(*info)},
+           {"parameters", store::ParametersText(info->params)},
+           {"template", tpl},
+           {"system", info->system},
+           {"details", Details(c.model_family.empty() ? arch : c.model_family, c.model_type, c.file_type)},
+           {"messages", messages},
+           {"model_info", model_info},
+           {"capabilities", store::Capabilities(*info, *file, arch)}};
+  SendJson(res, out);
+}
+
 }  // namespace
 
 void Server::OllamaRoutes() {
@@ -368,6 +435,8 @@ void Server::OllamaRoutes() {
   h.Post("/api/detokenize", [this](const httplib::Request& req, httplib::Response& res) {
     Tokenize(scheduler_, req, res, false);
   });
+  h.Post("/api/show",
+         [this](const httplib::Request& req, httplib::Response& res) { Show(options_, req, res); });
   h.Post("/api/copy", [this](const httplib::Request& req, httplib::Response& res) {
     Result<Json> body = ParseBody(req);
     if (!body.ok()) return SendOllamaError(res, body.status());

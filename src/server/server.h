@@ -15,6 +15,7 @@
 
 #include "base/status.h"
 #include "sched/scheduler.h"
+#include "store/model_info.h"
 
 namespace httplib {
 class Server;
@@ -39,6 +40,8 @@ struct ServerOptions {
   // /api/copy and /api/delete on the store (none: those routes answer 501).
   std::function<Status(std::string_view source, std::string_view destination)> copy;
   std::function<Status(std::string_view name)> remove;
+  // /api/show: a store model's layers read back (none: that route answers 501).
+  std::function<Result<store::ModelInfo>(std::string_view name)> show;
   // Origins allowed by CORS besides localhost ones (CORRAL_ORIGINS / OLLAMA_ORIGINS); "*" allows any.
   std::vector<std::string> origins;
   size_t max_body_bytes = size_t{32} << 20;

@@ -232,3 +232,20 @@ test('copy and delete through the ollama client', async () => {
   await assert.rejects(ollama.delete({ model: 'me/tiny-copy:v2' }), (e) => e.status_code === 404);
   await assert.rejects(ollama.copy({ source: 'nope', destination: 'x' }), (e) => e.status_code === 404);
 });
+
+test('show through the ollama client', async () => {
+  const s = await ollama.show({ model: 'tiny-chat' });
+  assert.match(s.modelfile, /^SYSTEM You are terse\.$/m);
+  assert.match(s.modelfile, /^FROM .*sha256-[0-9a-f]{64}$/m);
+  assert.match(s.parameters, /^temperature\s+0$/m);
+  assert.equal(s.system, 'You are terse.');
+  assert.equal(s.details.format, 'gguf');
+  assert.equal(s.details.quantization_level, 'Q8_0');
+  assert.equal(s.model_info['general.architecture'], 'llama');
+  assert.equal(s.model_info['llama.embedding_length'], 64);
+  assert.deepEqual(s.model_info['tokenizer.ggml.tokens'], []);  // long arrays only with verbose
+  assert.ok(s.capabilities.includes('completion'));
+  const verbose = await ollama.show({ model: 'tiny-chat', verbose: true });
+  assert.equal(verbose.model_info['tokenizer.ggml.tokens'].length, 128256);
+  await assert.rejects(ollama.show({ model: 'nope' }), (e) => e.status_code === 404);
+});
