@@ -19,6 +19,7 @@
 #include "cli/model_source.h"
 #include "cli/output_format.h"
 #include "engine/generator.h"
+#include "engine/prompt.h"
 #include "model/context.h"
 #include "model/model.h"
 #include "template/chat_template.h"
@@ -70,16 +71,6 @@ Result<std::string> FormatUserMessage(const gguf::File& file, const tokenizer::T
   return rendered;
 }
 
-// Tokenizes a prompt as llama.cpp does (BOS/EOS as the vocab asks, special-token text parsed), except that a
-// template which already wrote the BOS text does not get a second BOS.
-std::vector<int32_t> TokenizePrompt(const tokenizer::Tokenizer& tok, const std::string& prompt) {
-  const std::string_view bos = tok.bos() >= 0 ? tok.TokenText(tok.bos()) : std::string_view();
-  const bool has_bos = tok.add_bos() && !bos.empty() && std::string_view(prompt).starts_with(bos);
-  std::vector<int32_t> ids = tok.Encode(prompt, /*add_special=*/!has_bos, /*parse_special=*/true);
-  if (has_bos && tok.add_eos() && (ids.empty() || ids.back() != tok.eos())) ids.push_back(tok.eos());
-  return ids;
-}
-
 void PrintRate(const char* label, int32_t count, std::chrono::nanoseconds duration) {
   const double seconds = std::chrono::duration<double>(duration).count();
   std::fprintf(stderr, "%-22s%d token(s)\n", (std::string(label) + " count:").c_str(), count);
@@ -126,7 +117,7 @@ int Run(const RunArgs& args) {
     if (!formatted.ok()) return Fail(formatted.status().message());
     prompt = std::move(*formatted);
   }
-  const std::vector<int32_t> ids = TokenizePrompt(*tok, prompt);
+  const std::vector<int32_t> ids = engine::TokenizePrompt(*tok, prompt);
 
   if (Status valid = sample::Validate(options->sampler, tok->n_vocab()); !valid.ok())
     return Fail(valid.message());
