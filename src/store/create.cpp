@@ -84,6 +84,9 @@ void RemoveLayers(std::vector<Layer>& layers, std::string_view media_type) {
 struct Directives {
   std::string from;
   std::vector<std::string> adapters;
+  // /api/create names uploaded blobs instead of paths: file name → digest.
+  std::vector<std::pair<std::string, std::string>> from_blobs;
+  std::vector<std::pair<std::string, std::string>> adapter_blobs;
   std::optional<std::string> template_text;
   std::optional<std::string> system;
   std::vector<std::string> licenses;
@@ -153,6 +156,26 @@ Result<Layer> FileLayer(const Store& store, const std::string& path, const std::
   return layer;
 }
 
+// A layer for a blob already in the store (uploaded through /api/blobs), quantized into a new one if asked.
+Result<Layer> UploadedLayer(const Store& store, const std::string& file, const std::string& digest,
+                            bool adapter, std::optional<quant::FileType> quantize, const CreateOptions& o) {
+  CORRAL_ASSIGN_OR_RETURN(std::string path, store.BlobPath(digest));
+  CORRAL_ASSIGN_OR_RETURN(bool present, store.HasBlob(digest));
+  if (!present) return Status::InvalidArgument(file + ": blob " + digest + " was not uploaded");
+  if (!IsGgufFile(path)) return Status::InvalidArgument(file + ": supplied file was not in GGUF format");
+  CORRAL_ASSIGN_OR_RETURN(std::string media_type, GgufMediaType(path));
+  if (adapter) media_type = std::string(kAdapterMediaType);
+  if (media_type == kModelMediaType && quantize) return QuantizedLayer(store, path, *quantize, o);
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (ec) return Status::IoError("stat " + path + ": " + ec.message());
+  return Layer{.media_type = media_type,
+               .digest = digest,
+               .size = static_cast<int64_t>(size),
+               .from = file,
+               .name = ""};
+}
+
 std::string ExpandModelfilePathImpl(const std::string& path, const std::string& base_dir) {
   if (path.starts_with("/")) return fs::path(path).lexically_normal().string();
   if (path == "~" || path.starts_with("~/")) {
@@ -183,7 +206,13 @@ Result<Manifest> CreateLocked(const Store& store, const ModelName& name, const D
     ModelConfig base_config;
     const std::string from_path = ExpandModelfilePathImpl(d.from, o.base_dir);
     std::error_code ec;
-    if (fs::exists(from_path, ec)) {
+    if (!d.from_blobs.empty()) {
+      Say(o, "parsing GGUF");
+      for (const auto& [file, digest] : d.from_blobs) {
+        CORRAL_ASSIGN_OR_RETURN(Layer layer, UploadedLayer(store, file, digest, false, quantize, o));
+        layers.push_back(std::move(layer));
+      }
+    } else if (fs::exists(from_path, ec)) {
       std::vector<std::string> files;
       if (fs::is_directory(from_path, ec)) {
         CORRAL_ASSIGN_OR_RETURN(files, GgufFilesIn(from_path));
@@ -223,7 +252,16 @@ Result<Manifest> CreateLocked(const Store& store, const ModelName& name, const D
     }
     const auto model_layer = std::find_if(layers.begin(), layers.end(),
                                           [](const Layer& l) { return l.media_type == kModelMediaType; });
-    if (model_layer == layers.end()) return Status::InvalidArgument("FROM " + d.from + ": no model weights");
+    if (model_layer == layers.end()) {
+      return Status::InvalidArgument(d.from_blobs.empty() ? "FROM " + d.from + ": no model weights"
+                                                          : std::string("no model weights among the files"));
+    }
+    if (d.adapter_blobs.size() > 1) return Status::InvalidArgument("only one adapter is currently supported");
+    for (const auto& [file, digest] : d.adapter_blobs) {
+      CORRAL_ASSIGN_OR_RETURN(Layer layer, UploadedLayer(store, file, digest, true, std::nullopt, o));
+      RemoveLayers(layers, kAdapterMediaType);
+      layers.push_back(std::move(layer));
+    }
 
     for (const std::string& adapter : d.adapters) {
       const std::string path = ExpandModelfilePathImpl(adapter, o.base_dir);
@@ -289,6 +327,26 @@ Result<Manifest> CreateLocked(const Store& store, const ModelName& name, const D
   }
 }
 
+// Creates under the shared lock; replacing a model may leave its old blobs unreferenced, and Ollama removes
+// them after a create.
+Result<Manifest> CreateFromDirectives(const Store& store, const ModelName& name, const Directives& d,
+                                      const CreateOptions& o) {
+  bool replaced = false;
+  Result<Manifest> manifest = Status::Internal("not created");
+  {
+    CORRAL_ASSIGN_OR_RETURN(StoreLock lock, store.LockShared());
+    replaced = store.ReadManifest(name).ok();
+    manifest = CreateLocked(store, name, d, o);
+  }
+  if (!manifest.ok()) return manifest;
+  if (replaced && !Store::PruneDisabled()) {
+    CORRAL_ASSIGN_OR_RETURN(StoreLock lock, store.LockExclusive());
+    CORRAL_RETURN_IF_ERROR(store.Prune().status());
+  }
+  Say(o, "success");
+  return manifest;
+}
+
 }  // namespace
 
 std::string ExpandModelfilePath(const std::string& path, const std::string& base_dir) {
@@ -298,21 +356,37 @@ std::string ExpandModelfilePath(const std::string& path, const std::string& base
 Result<Manifest> CreateModel(const Store& store, const ModelName& name, const Modelfile& modelfile,
                              const CreateOptions& o) {
   CORRAL_ASSIGN_OR_RETURN(Directives d, Collect(modelfile));
-  bool replaced = false;
-  Result<Manifest> manifest = Status::Internal("not created");
-  {
-    CORRAL_ASSIGN_OR_RETURN(StoreLock lock, store.LockShared());
-    replaced = store.ReadManifest(name).ok();
-    manifest = CreateLocked(store, name, d, o);
+  return CreateFromDirectives(store, name, d, o);
+}
+
+Result<Manifest> CreateModelFromRequest(const Store& store, const ModelName& name,
+                                        const CreateRequest& request, const CreateOptions& o) {
+  if (request.from.empty() && request.files.empty())
+    return Status::InvalidArgument("neither 'from' or 'files' was specified");
+  for (const auto& [file, digest] : request.files) {
+    // Ollama's fs.ValidPath: a relative, clean, slash-separated path.
+    const fs::path p(file);
+    if (file.empty() || p.is_absolute() || p.lexically_normal() != p || file.starts_with("..") ||
+        file.find("/../") != std::string::npos || file.find('\\') != std::string::npos) {
+      return Status::InvalidArgument("file path must be relative: " + file);
+    }
+    (void)digest;
   }
-  if (!manifest.ok()) return manifest;
-  // Replacing a model may leave its old blobs unreferenced; Ollama removes them after a create.
-  if (replaced && !Store::PruneDisabled()) {
-    CORRAL_ASSIGN_OR_RETURN(StoreLock lock, store.LockExclusive());
-    CORRAL_RETURN_IF_ERROR(store.Prune().status());
+  Directives d;
+  d.from = request.from;
+  d.from_blobs = request.files;
+  d.adapter_blobs = request.adapters;
+  d.template_text = request.template_text;
+  d.system = request.system;
+  d.licenses = request.licenses;
+  d.messages = request.messages;
+  d.renderer = request.renderer;
+  d.parser = request.parser;
+  d.requires_version = request.requires_version;
+  for (const auto& [key, value] : request.parameters) {
+    if (Status s = AddParam(d.params, key, value); !s.ok()) return Status::InvalidArgument(s.message());
   }
-  Say(o, "success");
-  return manifest;
+  return CreateFromDirectives(store, name, d, o);
 }
 
 }  // namespace corral::store

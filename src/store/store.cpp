@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -353,6 +354,19 @@ Result<int> Store::Prune() const {
   }
   int removed = 0;
   std::error_code ec;
+  // Uploads younger than an hour wait for their create; older markers go, and their blobs with them.
+  const auto now = fs::file_time_type::clock::now();
+  std::vector<fs::path> stale_markers;
+  for (const auto& entry : fs::directory_iterator(UploadsDir(), ec)) {
+    const auto written = entry.last_write_time(ec);
+    if (!ec && now - written < std::chrono::hours(1)) {
+      referenced.insert(entry.path().filename().string());
+    } else {
+      stale_markers.push_back(entry.path());
+    }
+  }
+  for (const fs::path& p : stale_markers) fs::remove(p, ec);
+  ec.clear();
   for (const fs::path& dir : {fs::path(BlobsDir()), fs::path(ManifestsDir()) / ".tmp"}) {
     if (!fs::is_directory(dir, ec)) continue;
     std::vector<fs::path> doomed;
@@ -367,6 +381,31 @@ Result<int> Store::Prune() const {
     }
   }
   return removed;
+}
+
+std::string Store::UploadsDir() const {
+  return BlobsDir() + "/.uploads";
+}
+
+Status Store::MarkUploaded(std::string_view digest) const {
+  CORRAL_ASSIGN_OR_RETURN(std::string blob, BlobPath(digest));
+  std::error_code ec;
+  fs::create_directories(UploadsDir(), ec);
+  if (ec) return Status::IoError("create " + UploadsDir() + ": " + ec.message());
+  // The marker's mtime is the upload time; writing it again restarts the hour.
+  const std::string marker = UploadsDir() + "/" + fs::path(blob).filename().string();
+  std::ofstream out(marker, std::ios::trunc);
+  if (!out) return Status::IoError("write " + marker);
+  return Status::Ok();
+}
+
+Result<bool> Store::HasBlob(std::string_view digest) const {
+  CORRAL_ASSIGN_OR_RETURN(std::string path, BlobPath(digest));
+  std::error_code ec;
+  const bool exists = fs::is_regular_file(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    return Status::IoError("stat " + path + ": " + ec.message());
+  return exists;
 }
 
 bool Store::PruneDisabled() {

@@ -93,6 +93,7 @@ class Store {
   const std::string& root() const { return root_; }
   std::string BlobsDir() const { return root_ + "/blobs"; }
   std::string ManifestsDir() const { return root_ + "/manifests"; }
+  std::string UploadsDir() const;  // markers of MarkUploaded
   // InvalidArgument for a malformed digest (so a digest can never name a path outside blobs/).
   Result<std::string> BlobPath(std::string_view digest) const;
   std::string ManifestPath(const ModelName& name) const;
@@ -118,9 +119,14 @@ class Store {
   Result<std::vector<ListedModel>> List() const;
   // Removes a model's manifest and empty folders above it. REQUIRES an exclusive lock.
   Status RemoveManifest(const ModelName& name) const;
-  // Removes blobs no manifest references and leftover temporary files; returns how many files went.
-  // REQUIRES an exclusive lock.
+  // Removes blobs no manifest references (but those uploaded within the hour) and leftover temporary
+  // files; returns how many files went. REQUIRES an exclusive lock.
   Result<int> Prune() const;
+  // Records that a client uploaded the blob (POST /api/blobs) for a create still to come: Prune keeps it,
+  // unreferenced, for an hour after the upload (the grace Ollama gives unreferenced blobs).
+  Status MarkUploaded(std::string_view digest) const;
+  // Whether blobs/ holds the blob (InvalidArgument for a malformed digest).
+  Result<bool> HasBlob(std::string_view digest) const;
   // Whether pruning is turned off (CORRAL_NOPRUNE or OLLAMA_NOPRUNE set to a true value).
   static bool PruneDisabled();
 
