@@ -24,6 +24,8 @@
 #include "cli/model_source.h"
 #include "sched/scheduler.h"
 #include "server/server.h"
+#include "server/store_backend.h"
+#include "store/create.h"
 #include "store/model_config.h"
 #include "store/store.h"
 
@@ -110,32 +112,6 @@ Result<sched::ModelSpec> Resolve(std::string_view name) {
   return spec;
 }
 
-// /api/tags and /v1/models: the store's models, newest first.
-Result<std::vector<server::ListedModel>> ListStore() {
-  std::vector<server::ListedModel> out;
-  const std::string root = store::DefaultStoreRoot();
-  std::error_code ec;
-  if (!std::filesystem::is_directory(root + "/manifests", ec)) return out;
-  CORRAL_ASSIGN_OR_RETURN(store::Store store, store::Store::Open(root));
-  CORRAL_ASSIGN_OR_RETURN(std::vector<store::ListedModel> listed, store.List());
-  for (const store::ListedModel& m : listed) {
-    server::ListedModel l;
-    l.name = m.name.Display();
-    l.digest = m.digest_hex;
-    l.size = m.manifest.TotalSize();
-    l.modified = std::chrono::system_clock::from_time_t(m.modified);
-    if (Result<std::string> config = store.ReadBlobText(m.manifest.config); config.ok()) {
-      if (Result<store::ModelConfig> c = store::DecodeConfig(*config); c.ok()) {
-        l.family = c->model_family;
-        l.parameter_size = c->model_type;
-        l.quantization_level = c->file_type;
-      }
-    }
-    out.push_back(std::move(l));
-  }
-  return out;
-}
-
 int Serve() {
   Result<Address> address = ParseHost(Env("CORRAL_HOST", "OLLAMA_HOST"));
   if (!address.ok()) return Fail(address.status().message());
@@ -172,19 +148,7 @@ int Serve() {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  server_options.lister = ListStore;
-  server_options.copy = [](std::string_view source, std::string_view destination) -> Status {
-    CORRAL_ASSIGN_OR_RETURN(store::Store store, store::Store::Open(store::DefaultStoreRoot()));
-    return store::CopyModel(store, source, destination);
-  };
-  server_options.show = [](std::string_view name) -> Result<store::ModelInfo> {
-    CORRAL_ASSIGN_OR_RETURN(store::Store store, store::Store::Open(store::DefaultStoreRoot()));
-    return store::ReadModelInfo(store, name);
-  };
-  server_options.remove = [](std::string_view name) -> Status {
-    CORRAL_ASSIGN_OR_RETURN(store::Store store, store::Store::Open(store::DefaultStoreRoot()));
-    return store::RemoveModel(store, name);
-  };
+  server::UseStore(server_options, store::DefaultStoreRoot());
   sched::Scheduler scheduler(Resolve, options);
   server::Server server(scheduler, server_options);
   if (Status s = server.Bind(address->host, address->port); !s.ok()) return Fail(s.message());

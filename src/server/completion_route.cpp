@@ -1,9 +1,16 @@
 #include "server/completion_route.h"
 
+#include "engine/prompt.h"
+
 namespace corral::server {
 
 void RunCompletion(std::shared_ptr<CompletionJob> job, bool stream, CompletionFormat format,
                    httplib::Response& res) {
+  if (job->truncate) {
+    const sched::LoadedModel& model = job->lease->model();
+    job->prompt = engine::TruncatePrompt(std::move(job->prompt), model.num_ctx(), job->options.num_keep,
+                                         model.tokenizer().add_bos());
+  }
   engine::Request request;
   request.prompt = job->prompt;
   request.sampling = job->options.sampling;

@@ -25,6 +25,9 @@ struct CompletionJob {
   std::shared_ptr<const sample::grammar::Grammar> grammar;  // format / response_format
   bool logprobs = false;
   int32_t top_logprobs = 0;
+  // A prompt too long for the context is cut as Ollama cuts it (Ollama's `truncate`, default true); false:
+  // it is refused.
+  bool truncate = true;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
 

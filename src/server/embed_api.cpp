@@ -114,8 +114,7 @@ std::string Base64(const void* data, size_t n) {
 }  // namespace
 
 void Server::EmbedRoutes() {
-  httplib::Server& h = *http_;
-  h.Post("/api/embed", [this](const httplib::Request& req, httplib::Response& res) {
+  JsonPost("/api/embed", [this](const httplib::Request& req, httplib::Response& res) {
     const auto start = std::chrono::steady_clock::now();
     Result<Json> body = ParseBody(req);
     if (!body.ok()) return SendOllamaError(res, body.status());
@@ -136,7 +135,7 @@ void Server::EmbedRoutes() {
                        {"load_duration", r->load_duration.count()},
                        {"prompt_eval_count", r->prompt_tokens}});
   });
-  h.Post("/api/embeddings", [this](const httplib::Request& req, httplib::Response& res) {
+  JsonPost("/api/embeddings", [this](const httplib::Request& req, httplib::Response& res) {
     Result<Json> body = ParseBody(req);
     if (!body.ok()) return SendOllamaError(res, body.status());
     Result<std::string> model = StringField(*body, "model");
@@ -151,7 +150,7 @@ void Server::EmbedRoutes() {
     if (!r.ok()) return SendOllamaError(res, r.status());
     SendJson(res, Json{{"embedding", r->vectors.empty() ? std::vector<float>() : r->vectors[0]}});
   });
-  h.Post("/v1/embeddings", [this](const httplib::Request& req, httplib::Response& res) {
+  JsonPost("/v1/embeddings", [this](const httplib::Request& req, httplib::Response& res) {
     Result<Json> body = ParseBody(req);
     if (!body.ok()) return SendOpenAiError(res, body.status());
     Result<std::string> model = StringField(*body, "model");

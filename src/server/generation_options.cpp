@@ -81,13 +81,15 @@ Status Set(std::string_view key, const nlohmann::json& v, GenerationOptions& o) 
   if (key == "repeat_penalty") return GetFloat(key, v, s.repeat_penalty);
   if (key == "presence_penalty") return GetFloat(key, v, s.presence_penalty);
   if (key == "frequency_penalty") return GetFloat(key, v, s.frequency_penalty);
-  if (key == "top_k" || key == "repeat_last_n" || key == "seed" || key == "num_predict" || key == "num_ctx") {
+  if (key == "top_k" || key == "repeat_last_n" || key == "seed" || key == "num_predict" || key == "num_ctx" ||
+      key == "num_keep") {
     CORRAL_RETURN_IF_ERROR(GetInt(key, v, i));
     if (key == "top_k") s.top_k = static_cast<int32_t>(i);
     if (key == "repeat_last_n") s.repeat_last_n = static_cast<int32_t>(i);
     if (key == "seed") s.seed = i;
     if (key == "num_predict") o.num_predict = static_cast<int32_t>(std::clamp<int64_t>(i, -2, INT32_MAX));
     if (key == "num_ctx") o.num_ctx = static_cast<int>(std::clamp<int64_t>(i, 0, 1 << 24));
+    if (key == "num_keep") o.num_keep = static_cast<int>(std::clamp<int64_t>(i, -1, 1 << 24));
     return Status::Ok();
   }
   if (key == "stop") {

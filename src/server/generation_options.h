@@ -19,6 +19,7 @@ struct GenerationOptions {
   sample::SamplerOptions sampling;
   int32_t num_predict = -1;  // -1 (or any negative): until a stop or the context is full
   int num_ctx = 0;           // 0: the server's default
+  int num_keep = 4;          // prompt tokens kept at the start when a prompt is cut to fit (-1: all)
   std::vector<std::string> stop;
 };
 

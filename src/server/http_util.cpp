@@ -190,7 +190,7 @@ Result<GenerationOptions> ModelOptions(const sched::LoadedModel& model) {
   return options;
 }
 
-Result<ChatPrompt> RenderChat(const sched::LoadedModel& model, chat::Request request) {
+Result<ChatPrompt> RenderChat(const sched::LoadedModel& model, chat::Request request, bool truncate) {
   // The Modelfile's MESSAGE history goes first, then the model's SYSTEM unless the chat has its own.
   std::vector<chat::Message> history;
   for (const auto& [role, content] : model.spec().messages)
@@ -200,12 +200,32 @@ Result<ChatPrompt> RenderChat(const sched::LoadedModel& model, chat::Request req
   if (!has_system && !model.spec().system.empty()) {
     request.messages.insert(request.messages.begin(), chat::Message::Of("system", model.spec().system));
   }
-  Result<std::string> prompt = model.chat_template().Render(request);
-  if (!prompt.ok()) return Status::InvalidArgument("the model's template: " + prompt.status().message());
-  ChatPrompt out;
-  out.tokens = engine::TokenizePrompt(model.tokenizer(), *prompt);
-  out.text = std::move(*prompt);
-  return out;
+  const auto render = [&](const chat::Request& r) -> Result<ChatPrompt> {
+    Result<std::string> prompt = model.chat_template().Render(r);
+    if (!prompt.ok()) return Status::InvalidArgument("the model's template: " + prompt.status().message());
+    ChatPrompt out;
+    out.tokens = engine::TokenizePrompt(model.tokenizer(), *prompt);
+    out.text = std::move(*prompt);
+    return out;
+  };
+  CORRAL_ASSIGN_OR_RETURN(ChatPrompt whole, render(request));
+  if (!truncate || static_cast<int64_t>(whole.tokens.size()) <= model.num_ctx()) return whole;
+  // Too long: as Ollama's chatPrompt, drop messages from the front, keeping the system messages among them
+  // and always the last message, until the conversation fits (the prompt cut that follows is the fallback).
+  for (size_t first = 1; first < request.messages.size(); ++first) {
+    chat::Request shorter = request;
+    shorter.messages.clear();
+    for (size_t i = 0; i < first; ++i) {
+      if (request.messages[i].role == "system") shorter.messages.push_back(request.messages[i]);
+    }
+    shorter.messages.insert(shorter.messages.end(),
+                            request.messages.begin() + static_cast<std::ptrdiff_t>(first),
+                            request.messages.end());
+    CORRAL_ASSIGN_OR_RETURN(ChatPrompt fitted, render(shorter));
+    if (static_cast<int64_t>(fitted.tokens.size()) <= model.num_ctx() || first + 1 == request.messages.size())
+      return fitted;
+  }
+  return whole;
 }
 
 std::string NewToolCallId() {

@@ -64,8 +64,9 @@ struct ChatPrompt {
   std::vector<int32_t> tokens;
 };
 // Renders the conversation with the model's template (the model's SYSTEM first when the conversation has
-// none) and tokenizes it.
-Result<ChatPrompt> RenderChat(const sched::LoadedModel& model, chat::Request request);
+// none) and tokenizes it. With `truncate`, a conversation too long for the context loses its oldest
+// messages (not the system ones, never the last) until it fits, as Ollama's chatPrompt does.
+Result<ChatPrompt> RenderChat(const sched::LoadedModel& model, chat::Request request, bool truncate);
 
 // Ollama's tool-call id: "call_" and 8 lowercase letters or digits.
 std::string NewToolCallId();

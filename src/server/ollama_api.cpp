@@ -39,6 +39,7 @@ struct Common {
   Json options;
   std::shared_ptr<const sample::grammar::Grammar> grammar;
   LogprobRequest logprobs;
+  bool truncate = true;  // too long a prompt is cut to the context, as Ollama cuts it (else refused)
 };
 
 Result<Common> ParseCommon(const Json& body) {
@@ -52,6 +53,7 @@ Result<Common> ParseCommon(const Json& body) {
     CORRAL_ASSIGN_OR_RETURN(c.grammar, FormatGrammar(*f));
   }
   CORRAL_ASSIGN_OR_RETURN(c.logprobs, LogprobFields(body));
+  CORRAL_ASSIGN_OR_RETURN(c.truncate, BoolField(body, "truncate", true));
   return c;
 }
 
@@ -100,6 +102,7 @@ Result<std::shared_ptr<CompletionJob>> Lease(sched::Scheduler& scheduler, const 
   job->grammar = c.grammar;
   job->logprobs = c.logprobs.logprobs;
   job->top_logprobs = c.logprobs.top_logprobs;
+  job->truncate = c.truncate;
   return job;
 }
 
@@ -222,7 +225,7 @@ void Generate(sched::Scheduler& scheduler, const httplib::Request& req, httplib:
       if (!text.ok()) return SendOllamaError(res, 400, "template: " + text.status().message());
       (*job)->prompt = engine::TokenizePrompt(model.tokenizer(), *text);
     } else {
-      Result<ChatPrompt> rendered = RenderChat(model, std::move(request));
+      Result<ChatPrompt> rendered = RenderChat(model, std::move(request), common->truncate);
       if (!rendered.ok()) return SendOllamaError(res, rendered.status());
       (*job)->prompt = std::move(rendered->tokens);
     }
@@ -280,7 +283,7 @@ void Chat(sched::Scheduler& scheduler, const httplib::Request& req, httplib::Res
   if (!job.ok()) return SendOllamaError(res, job.status());
   const bool tools = !request.tools.empty();
   const sched::LoadedModel& model = (*job)->lease->model();
-  Result<ChatPrompt> rendered = RenderChat(model, std::move(request));
+  Result<ChatPrompt> rendered = RenderChat(model, std::move(request), common->truncate);
   if (!rendered.ok()) return SendOllamaError(res, rendered.status());
   (*job)->prompt = std::move(rendered->tokens);
   // Tool calls are parsed out of the output only when the request offered tools (as Ollama does).
@@ -424,20 +427,20 @@ void Server::OllamaRoutes() {
   h.Get("/api/version", [](const httplib::Request&, httplib::Response& res) {
     SendJson(res, Json{{"version", kOllamaApiVersion}});
   });
-  h.Post("/api/generate",
-         [this](const httplib::Request& req, httplib::Response& res) { Generate(scheduler_, req, res); });
-  h.Post("/api/chat",
-         [this](const httplib::Request& req, httplib::Response& res) { Chat(scheduler_, req, res); });
+  JsonPost("/api/generate",
+           [this](const httplib::Request& req, httplib::Response& res) { Generate(scheduler_, req, res); });
+  JsonPost("/api/chat",
+           [this](const httplib::Request& req, httplib::Response& res) { Chat(scheduler_, req, res); });
   h.Get("/api/ps", [this](const httplib::Request&, httplib::Response& res) { Ps(scheduler_, res); });
-  h.Post("/api/tokenize", [this](const httplib::Request& req, httplib::Response& res) {
+  JsonPost("/api/tokenize", [this](const httplib::Request& req, httplib::Response& res) {
     Tokenize(scheduler_, req, res, true);
   });
-  h.Post("/api/detokenize", [this](const httplib::Request& req, httplib::Response& res) {
+  JsonPost("/api/detokenize", [this](const httplib::Request& req, httplib::Response& res) {
     Tokenize(scheduler_, req, res, false);
   });
-  h.Post("/api/show",
-         [this](const httplib::Request& req, httplib::Response& res) { Show(options_, req, res); });
-  h.Post("/api/copy", [this](const httplib::Request& req, httplib::Response& res) {
+  JsonPost("/api/show",
+           [this](const httplib::Request& req, httplib::Response& res) { Show(options_, req, res); });
+  JsonPost("/api/copy", [this](const httplib::Request& req, httplib::Response& res) {
     Result<Json> body = ParseBody(req);
     if (!body.ok()) return SendOllamaError(res, body.status());
     Result<std::string> source = StringField(*body, "source");
@@ -454,7 +457,7 @@ void Server::OllamaRoutes() {
                                       : s);
     }
   });
-  h.Delete("/api/delete", [this](const httplib::Request& req, httplib::Response& res) {
+  JsonDelete("/api/delete", [this](const httplib::Request& req, httplib::Response& res) {
     Result<Json> body = ParseBody(req);
     if (!body.ok()) return SendOllamaError(res, body.status());
     Result<std::string> model = StringField(*body, "model");

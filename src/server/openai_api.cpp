@@ -246,7 +246,7 @@ void ChatCompletions(sched::Scheduler& scheduler, const httplib::Request& req, h
   if (!job.ok()) return SendOpenAiError(res, job.status());
   const bool tools = !request.tools.empty();
   const sched::LoadedModel& model = (*job)->lease->model();
-  Result<ChatPrompt> rendered = RenderChat(model, std::move(request));
+  Result<ChatPrompt> rendered = RenderChat(model, std::move(request), /*truncate=*/true);
   if (!rendered.ok()) return SendOpenAiError(res, rendered.status());
   (*job)->prompt = std::move(rendered->tokens);
   chat::OutputFormat format = chat::DetectOutputFormat(model.chat_template().source(), rendered->text);
@@ -284,11 +284,12 @@ Json ModelObject(const ListedModel& m) {
 
 void Server::OpenAiRoutes() {
   httplib::Server& h = *http_;
-  h.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
+  JsonPost("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
     ChatCompletions(scheduler_, req, res);
   });
-  h.Post("/v1/completions",
-         [this](const httplib::Request& req, httplib::Response& res) { Completions(scheduler_, req, res); });
+  JsonPost("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) {
+    Completions(scheduler_, req, res);
+  });
   h.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
     Json data = Json::array();
     if (options_.lister) {

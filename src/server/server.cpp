@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <limits>
+
 #include "server/http_util.h"
 
 namespace corral::server {
@@ -30,6 +32,18 @@ bool MatchesOrigin(std::string_view pattern, std::string_view origin) {
   return origin.size() >= head.size() + tail.size() && origin.starts_with(head) && origin.ends_with(tail);
 }
 
+// A body over the limit is still read to its end, so the client gets its 413 rather than a connection
+// reset mid-upload; one this many times over the limit is cut off instead.
+constexpr uint64_t kDrainFactor = 64;
+
+void SendTooLarge(const httplib::Request& req, httplib::Response& res) {
+  if (req.path.starts_with("/v1/")) {
+    SendOpenAiError(res, 413, "request body too large");
+  } else {
+    SendOllamaError(res, 413, "request body too large");
+  }
+}
+
 }  // namespace
 
 Server::Server(sched::Scheduler& scheduler, ServerOptions options)
@@ -37,7 +51,9 @@ Server::Server(sched::Scheduler& scheduler, ServerOptions options)
   const int threads = std::max(4, options_.http_threads);
   // Every streaming client holds a worker for its whole answer.
   http_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  http_->set_payload_max_length(options_.max_body_bytes);
+  // The body limit is per route (JsonPost): blob uploads are model files of many gigabytes, while a JSON
+  // request over max_body_bytes is refused.
+  http_->set_payload_max_length(std::numeric_limits<size_t>::max());
   http_->set_read_timeout(60, 0);
   http_->set_write_timeout(60, 0);
   Routes();
@@ -92,6 +108,44 @@ void Server::Routes() {
   OllamaRoutes();
   OpenAiRoutes();
   EmbedRoutes();
+  CreateRoutes();
+}
+
+namespace {
+
+httplib::Server::HandlerWithContentReader CappedBody(
+    size_t limit, std::function<void(const httplib::Request&, httplib::Response&)> handler) {
+  return [limit, handler = std::move(handler)](const httplib::Request& req, httplib::Response& res,
+                                               const httplib::ContentReader& reader) {
+    std::string body;
+    uint64_t seen = 0;
+    const bool complete = reader([&](const char* data, size_t n) {
+      seen += n;
+      if (seen <= limit) body.append(data, n);
+      return seen <= limit * kDrainFactor;
+    });
+    if (seen > limit) {
+      SendTooLarge(req, res);
+      if (!complete) res.set_header("Connection", "close");
+      return;
+    }
+    if (!complete) return;  // the client went away mid-body
+    httplib::Request with_body = req;
+    with_body.body = std::move(body);
+    handler(with_body, res);
+  };
+}
+
+}  // namespace
+
+void Server::JsonPost(const std::string& pattern,
+                      std::function<void(const httplib::Request&, httplib::Response&)> handler) {
+  http_->Post(pattern, CappedBody(options_.max_body_bytes, std::move(handler)));
+}
+
+void Server::JsonDelete(const std::string& pattern,
+                        std::function<void(const httplib::Request&, httplib::Response&)> handler) {
+  http_->Delete(pattern, CappedBody(options_.max_body_bytes, std::move(handler)));
 }
 
 Status Server::Bind(const std::string& host, int port) {

@@ -10,18 +10,26 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
 #include "sched/scheduler.h"
+#include "store/create.h"
 #include "store/model_info.h"
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace corral::server {
+
+// Hands a request body over chunk by chunk to `sink` (a large upload is never held in memory whole);
+// returns the first error of the sink, or IoError when the client's body ended early.
+using BodyReader = std::function<Status(const std::function<Status(std::span<const uint8_t>)>& sink)>;
 
 // A model in the store, for /api/tags and /v1/models.
 struct ListedModel {
@@ -42,6 +50,17 @@ struct ServerOptions {
   std::function<Status(std::string_view name)> remove;
   // /api/show: a store model's layers read back (none: that route answers 501).
   std::function<Result<store::ModelInfo>(std::string_view name)> show;
+  // /api/create: creates `name` from the request (quantizing the weights to `quantize` unless empty),
+  // calling on_status with each progress line (none: the route answers 501).
+  std::function<Status(std::string_view name, const store::CreateRequest& request,
+                       const std::string& quantize, const std::function<void(const std::string&)>& on_status)>
+      create;
+  // HEAD /api/blobs/<digest>: whether the store holds the blob (InvalidArgument for a malformed digest).
+  std::function<Result<bool>(std::string_view digest)> has_blob;
+  // POST /api/blobs/<digest>: stores the body, which `read` hands over chunk by chunk, as that blob; true
+  // when it was written, false when the store already had it. InvalidArgument when the bytes do not hash to
+  // the digest.
+  std::function<Result<bool>(std::string_view digest, const BodyReader& read)> put_blob;
   // Origins allowed by CORS besides localhost ones (CORRAL_ORIGINS / OLLAMA_ORIGINS); "*" allows any.
   std::vector<std::string> origins;
   size_t max_body_bytes = size_t{32} << 20;
@@ -70,6 +89,12 @@ class Server {
   void OllamaRoutes();
   void OpenAiRoutes();
   void EmbedRoutes();
+  void CreateRoutes();
+  // POST / DELETE routes with a JSON body, read up to options_.max_body_bytes (413 beyond it).
+  void JsonPost(const std::string& pattern,
+                std::function<void(const httplib::Request&, httplib::Response&)> handler);
+  void JsonDelete(const std::string& pattern,
+                  std::function<void(const httplib::Request&, httplib::Response&)> handler);
 
   sched::Scheduler& scheduler_;
   ServerOptions options_;

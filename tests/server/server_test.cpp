@@ -694,6 +694,64 @@ TEST_F(ServerTest, Embeddings) {
   EXPECT_EQ(bad_format->status, 400);
 }
 
+TEST_F(ServerTest, PromptsLongerThanTheContextAreCutAsOllamaCutsThem) {
+  std::string long_prompt;
+  for (int i = 0; i < 1500; ++i) long_prompt += " hello";
+  // num_ctx 1024: 4 kept tokens plus BOS, then the newest, leaving half of the rest free:
+  // 1024 - (1024 - 5) / 2 = 515 tokens evaluated.
+  auto cut = Post("/api/generate", {{"model", "tiny"},
+                                    {"prompt", long_prompt},
+                                    {"raw", true},
+                                    {"stream", false},
+                                    {"options", {{"num_predict", 2}}}});
+  ASSERT_TRUE(cut);
+  ASSERT_EQ(cut->status, 200) << cut->body;
+  EXPECT_EQ(Json::parse(cut->body).at("prompt_eval_count"), 515);
+  EXPECT_EQ(Json::parse(cut->body).at("eval_count"), 2);
+  // num_keep moves the kept head.
+  auto keep = Post("/api/generate", {{"model", "tiny"},
+                                     {"prompt", long_prompt},
+                                     {"raw", true},
+                                     {"stream", false},
+                                     {"options", {{"num_predict", 1}, {"num_keep", 100}}}});
+  ASSERT_TRUE(keep);
+  EXPECT_EQ(Json::parse(keep->body).at("prompt_eval_count"), 1024 - (1024 - 101) / 2);
+  // truncate: false refuses instead.
+  auto refused = Post(
+      "/api/generate",
+      {{"model", "tiny"}, {"prompt", long_prompt}, {"raw", true}, {"stream", false}, {"truncate", false}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400) << refused->body;
+  EXPECT_NE(Json::parse(refused->body).at("error").get<std::string>().find("num_ctx"), std::string::npos);
+  // OpenAI's completions cut the same way.
+  auto openai = Post("/v1/completions", {{"model", "tiny"}, {"prompt", long_prompt}, {"max_tokens", 1}});
+  ASSERT_TRUE(openai);
+  ASSERT_EQ(openai->status, 200) << openai->body;
+  EXPECT_EQ(Json::parse(openai->body).at("usage").at("prompt_tokens"), 515);
+
+  // A chat too long for the context loses its oldest messages, not the system one nor the last.
+  Json messages = Json::array({{{"role", "system"}, {"content", "Be brief."}}});
+  for (int i = 0; i < 12; ++i) {
+    messages.push_back({{"role", i % 2 ? "assistant" : "user"}, {"content", long_prompt.substr(0, 900)}});
+  }
+  messages.push_back({{"role", "user"}, {"content", "Last question?"}});
+  auto chat =
+      Post("/api/chat",
+           {{"model", "tiny"}, {"messages", messages}, {"stream", false}, {"options", {{"num_predict", 1}}}});
+  ASSERT_TRUE(chat);
+  ASSERT_EQ(chat->status, 200) << chat->body;
+  const int evaluated = Json::parse(chat->body).at("prompt_eval_count");
+  EXPECT_LE(evaluated, 1024);
+  EXPECT_GT(evaluated, 1024 - 200);  // whole messages went, as few as needed (each ~150 tokens)
+  auto whole = Post("/api/chat", {{"model", "tiny"},
+                                  {"messages", messages},
+                                  {"stream", false},
+                                  {"truncate", false},
+                                  {"options", {{"num_predict", 1}}}});
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(whole->status, 400) << whole->body;
+}
+
 TEST(KeepAlive, ParsesGoDurationsAndSeconds) {
   using std::chrono::hours;
   using std::chrono::minutes;
