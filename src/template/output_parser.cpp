@@ -184,6 +184,8 @@ bool OutputParser::StepCall(bool final, OutputDelta& out) {
         out.tool_calls.push_back(std::move(call));
       }
       content_started_ = true;  // a bare JSON object after a call is content, not another leading call
+      // A Llama 3.x call is the whole answer: the whitespace a model writes after the object says nothing.
+      if (format_.tools == ToolCallSyntax::kLlamaJson) eat_whitespace_ = true;
       break;
     case CallParse::Status::kInvalid:
       // Not a call after all: the marker and the text it claimed are content.

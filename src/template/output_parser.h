@@ -53,7 +53,7 @@ class OutputParser {
   std::vector<std::string> markers_;  // what opens a tool call in content
   std::string buf_;
   State state_;
-  bool eat_whitespace_ = false;   // after a thinking marker
+  bool eat_whitespace_ = false;   // after a thinking marker, and after a Llama JSON call
   bool content_started_ = false;  // non-whitespace content went out (a bare Llama JSON call must lead)
   std::string call_marker_;       // the marker that opened the call being read ("" for bare JSON)
   int next_index_ = 0;

@@ -4,7 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -248,4 +249,99 @@ test('show through the ollama client', async () => {
   const verbose = await ollama.show({ model: 'tiny-chat', verbose: true });
   assert.equal(verbose.model_info['tokenizer.ggml.tokens'].length, 128256);
   await assert.rejects(ollama.show({ model: 'nope' }), (e) => e.status_code === 404);
+});
+
+test('create through the ollama client, and the blob upload `ollama create` makes', async () => {
+  // ollama-js sends the Modelfile's fields; progress streams as NDJSON.
+  const statuses = [];
+  for await (const p of await ollama.create({ model: 'tiny-derived', from: 'tiny-chat', system: 'You are verbose.',
+                                              parameters: { top_k: 5, stop: ['###', '@@'] }, stream: true })) {
+    statuses.push(p.status);
+  }
+  assert.equal(statuses.at(-1), 'success');
+  const s = await ollama.show({ model: 'tiny-derived' });
+  assert.equal(s.system, 'You are verbose.');
+  assert.match(s.parameters, /^top_k\s+5$/m);
+  assert.match(s.parameters, /^temperature\s+0$/m);  // from tiny-chat
+  assert.match(s.parameters, /^stop\s+"###"$/m);
+
+  // The ollama CLI's way: HEAD the blob, upload the file the server lacks, create from its digest.
+  const other = join(dir, 'other.gguf');
+  execFileSync(testmodel, ['--vocab', vocab, '--dim', '64', '--layers', '1', '--heads', '4', '--kv-heads', '2',
+    '--ffn', '128', '--dtype', 'q8_0', '--seed', '10', '--out', other]);
+  const bytes = readFileSync(other);
+  const digest = 'sha256:' + createHash('sha256').update(bytes).digest('hex');
+  assert.equal((await fetch(`${host}/api/blobs/${digest}`, { method: 'HEAD' })).status, 404);
+  assert.equal((await fetch(`${host}/api/blobs/${digest}`, { method: 'POST', body: bytes })).status, 201);
+  assert.equal((await fetch(`${host}/api/blobs/${digest}`, { method: 'HEAD' })).status, 200);
+  const bad = await fetch(`${host}/api/blobs/sha256:${'0'.repeat(64)}`, { method: 'POST', body: 'junk' });
+  assert.equal(bad.status, 400);
+  assert.match((await bad.json()).error, /digest mismatch/);
+  const done = await ollama.create({ model: 'tiny-uploaded', files: { 'other.gguf': digest }, stream: false });
+  assert.equal(done.status, 'success');
+  const r = await ollama.generate({ model: 'tiny-uploaded', prompt: 'Hi', options: { num_predict: 3 } });
+  assert.equal(r.eval_count, 3);
+
+  await assert.rejects(ollama.create({ model: 'x' }), (e) => e.status_code === 400 && /neither 'from' or 'files'/.test(e.error));
+  await assert.rejects(ollama.create({ model: 'x', from: 'no-such-model' }), (e) => e.status_code === 404);
+  for (const name of ['tiny-derived', 'tiny-uploaded']) await ollama.delete({ model: name });
+  assert.deepEqual((await ollama.list()).models.map((m) => m.name), ['tiny-chat:latest']);
+});
+
+test('tool calls through both clients', async () => {
+  // A Llama 3.2 chat template, whose models call tools with a bare JSON object; the format schema makes this
+  // random-weight model write exactly such a call, so the whole path (tools rendered into the prompt, the
+  // output parsed back into tool_calls, both APIs' shapes, streamed and whole) runs for real.
+  const withTools = join(dir, 'tools.gguf');
+  execFileSync(testmodel, ['--vocab', vocab, '--dim', '64', '--layers', '2', '--heads', '4', '--kv-heads', '2',
+    '--ffn', '128', '--ctx', '2048', '--dtype', 'q8_0', '--seed', '9', '--logit-std', '64',
+    '--chat-template', join(vocab, '../../templates/meta-llama-Llama-3.2-3B-Instruct.jinja'), '--out', withTools]);
+  writeFileSync(join(dir, 'Toolfile'), `FROM ${withTools}\nPARAMETER temperature 0\n`);
+  execFileSync(exe, ['create', 'tiny-tools', '-f', join(dir, 'Toolfile')], { env: { ...process.env, CORRAL_MODELS: store },
+                                                                             stdio: 'ignore' });
+  const tools = [{ type: 'function', function: { name: 'get_weather', description: 'The weather in a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+  const call = { type: 'object', required: ['name', 'parameters'], properties: {
+    name: { type: 'string', enum: ['get_weather'] },
+    parameters: { type: 'object', properties: { city: { type: 'string', enum: ['Paris'] } }, required: ['city'] } } };
+  const messages = [{ role: 'user', content: 'What is the weather in Paris?' }];
+
+  const r = await ollama.chat({ model: 'tiny-tools', messages, tools, format: call, options: { num_predict: 64 } });
+  assert.equal(r.message.content, '');
+  assert.deepEqual(r.message.tool_calls.map((c) => [c.function.name, c.function.arguments]), [['get_weather', { city: 'Paris' }]]);
+  const streamed = [];
+  for await (const part of await ollama.chat({ model: 'tiny-tools', messages, tools, format: call, stream: true,
+                                               options: { num_predict: 64 } })) {
+    streamed.push(...(part.message.tool_calls ?? []));
+  }
+  assert.deepEqual(streamed.map((c) => c.function), r.message.tool_calls.map((c) => c.function));
+
+  // The tool's answer goes back in a `tool` message; the template renders it and the model answers.
+  const followUp = await ollama.chat({ model: 'tiny-tools', tools, options: { num_predict: 4 }, messages: [
+    ...messages, r.message, { role: 'tool', content: '{"temperature": 18}', tool_name: 'get_weather' }] });
+  assert.equal(followUp.done, true);
+  assert.ok(followUp.prompt_eval_count > r.prompt_eval_count);
+
+  const request = { model: 'tiny-tools', messages, tools, max_tokens: 64,
+                    response_format: { type: 'json_schema', json_schema: { name: 'call', schema: call } } };
+  const o = await openai.chat.completions.create(request);
+  assert.equal(o.choices[0].finish_reason, 'tool_calls');
+  const [oc] = o.choices[0].message.tool_calls;
+  assert.equal(oc.type, 'function');
+  assert.equal(oc.function.name, 'get_weather');
+  assert.deepEqual(JSON.parse(oc.function.arguments), { city: 'Paris' });
+  let name = '', args = '', finish;
+  for await (const chunk of await openai.chat.completions.create({ ...request, stream: true })) {
+    for (const choice of chunk.choices) {
+      for (const t of choice.delta.tool_calls ?? []) {
+        name += t.function?.name ?? '';
+        args += t.function?.arguments ?? '';
+      }
+      finish = choice.finish_reason ?? finish;
+    }
+  }
+  assert.equal(name, 'get_weather');
+  assert.deepEqual(JSON.parse(args), { city: 'Paris' });
+  assert.equal(finish, 'tool_calls');
+  await ollama.delete({ model: 'tiny-tools' });
 });

@@ -144,6 +144,8 @@ TEST(OutputParser, LlamaJsonAndPythonTag) {
   EXPECT_EQ(
       ParseEveryWay(f, "<|python_tag|>{\"name\": \"brave_search\", \"parameters\": {\"query\": \"x\"}}"),
       (Parsed{"", "", {"brave_search({\"query\":\"x\"})#0"}}));
+  // The whitespace a model writes after its call is not content.
+  EXPECT_EQ(ParseEveryWay(f, " {\"name\": \"t\", \"parameters\": {}} \n "), (Parsed{"", "", {"t({})#0"}}));
   // JSON that is not a call, and a brace later in the text, are content.
   EXPECT_EQ(ParseEveryWay(f, "{\"answer\": 42}"), (Parsed{"{\"answer\": 42}", "", {}}));
   EXPECT_EQ(ParseEveryWay(f, "Use {\"name\": \"x\", \"parameters\": {}} like this"),
