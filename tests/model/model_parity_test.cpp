@@ -4,12 +4,9 @@
 // probabilities (softmax of the raw logits over the whole vocabulary) within 0.01 at each of them — with the
 // prompt evaluated as one batch and again token by token.
 //
-// What runs by default: the F16 cases. The quantized cases run with CORRAL_QUANT_PARITY=1 and are skipped
-// (with the reason) otherwise: corral's logits equal llama.cpp's to ~1e-5 on them until the first step where
-// an activation falls on a Q8 rounding tie that a different float summation order resolves the other way
-// (corral's AVX2 and AVX-512 kernels already disagree there with each other); on these tiny models, whose
-// output norm scales logits to ±25, that one flip moves logits by 0.1–0.4 and persists in the KV cache. The
-// Llama-3.2-1B-shaped cases in golden/slow/ run with CORRAL_SLOW=1 (a Release build: scripts/test-slow).
+// Quantized cases are teacher-forced and held to bounds sized by llama.cpp's own run-to-run disagreement
+// (see Tolerances below). The Llama-3.2-1B-shaped cases in golden/slow/ run with CORRAL_SLOW=1 (a Release
+// build: scripts/test-slow).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -108,12 +105,40 @@ int Argmax(std::span<const float> logits) {
   return static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
 }
 
-// Greedy decoding of one run: the prompt as one batch (or token by token), then clear_prefix steps, each
-// checked against llama.cpp's step.
-void CheckRun(const Model& model, const json& run, bool token_by_token, const std::string& label) {
+// Tolerances. With f16 weights activations stay float: tokens equal before llama.cpp's first near-tie
+// (margin < 0.05, the golden's clear_prefix) and top-5 probabilities within 0.01, with room to spare.
+//
+// With quantized weights llama.cpp (and corral, bit-compatibly) quantizes every matmul's activations to 8
+// bits. A last-bit difference in a float sum — any other summation order — that moves one activation
+// across a rounding boundary changes everything after it by about the quantization noise, so corral's
+// logits equal llama.cpp's to ~1e-5 until the first such flip and then differ by up to ~0.4. llama.cpp is
+// no closer to itself: `make_golden.mjs --self-noise` (its prompt as one batch vs token by token, every
+// quantized case here, 72 runs) measured top-5 |dp| up to 0.065 and |dlogit| up to 0.35, and its tokens
+// differed at steps with margins 0.12 and 0.14, above the f16 near-tie bound. So for quantized weights the
+// run is teacher-forced — every one of the golden's steps is evaluated after llama.cpp's own tokens, so a
+// flip cannot end the comparison early — with the token required equal wherever llama.cpp's margin is
+// above that noise (0.5), the top-5 logits within 0.5 and their probabilities within 0.12 at every step.
+// Measured over all 4,800 teacher-forced steps of the quantized cases: |dlogit| up to 0.44 and |dp| up to
+// 0.100 (at a step whose top token had p 0.35).
+struct Tolerances {
+  bool teacher_forced;
+  double near_tie_margin;  // teacher-forced: tokens are compared where llama.cpp's margin is at least this
+  double probability;
+  double logit;  // 0: not checked (f16: the probability bound is the tighter one)
+};
+constexpr Tolerances kF16Tolerances = {
+    .teacher_forced = false, .near_tie_margin = 0.05, .probability = 0.01, .logit = 0};
+constexpr Tolerances kQuantizedTolerances = {
+    .teacher_forced = true, .near_tie_margin = 0.5, .probability = 0.12, .logit = 0.5};
+
+// Greedy decoding of one run: the prompt as one batch (or token by token), then the clear_prefix steps
+// (teacher-forced: all steps), each checked against llama.cpp's step.
+void CheckRun(const Model& model, const json& run, bool token_by_token, const Tolerances& tolerances,
+              const std::string& label) {
   const std::vector<int32_t> prompt = run.at("prompt_ids").get<std::vector<int32_t>>();
-  const int clear_prefix = run.at("clear_prefix").get<int>();
   const json& steps = run.at("steps");
+  const int compared =
+      tolerances.teacher_forced ? static_cast<int>(steps.size()) : run.at("clear_prefix").get<int>();
   ContextOptions options;
   options.n_ctx = static_cast<int>(prompt.size()) + static_cast<int>(steps.size()) + 1;
   options.n_batch_max = std::min<int>(512, static_cast<int>(prompt.size()));
@@ -132,13 +157,15 @@ void CheckRun(const Model& model, const json& run, bool token_by_token, const st
   }
   int32_t pos = static_cast<int32_t>(prompt.size());
   double max_dp = 0, max_dlogit = 0;
-  int step = 0;
-  for (; step < clear_prefix; ++step) {
+  int step = 0, tokens_compared = 0;
+  for (; step < compared; ++step) {
     const json& ref = steps.at(static_cast<size_t>(step));
     std::span<const float> logits = ctx.Logits(0);
     const int token = Argmax(logits);
     const std::vector<double> p = Softmax(logits);
-    if (token != ref.at("token").get<int>()) {
+    const bool clear = ref.at("margin").get<double>() >= tolerances.near_tie_margin;
+    tokens_compared += clear ? 1 : 0;
+    if (clear && token != ref.at("token").get<int>()) {
       ADD_FAILURE() << "step " << step << ": token " << token << ", llama.cpp " << ref.at("token")
                     << " (margin " << ref.at("margin") << ")";
       break;
@@ -147,18 +174,23 @@ void CheckRun(const Model& model, const json& run, bool token_by_token, const st
       const size_t id = top.at(0).get<size_t>();
       max_dp = std::max(max_dp, std::abs(p[id] - top.at(1).get<double>()));
       max_dlogit = std::max(max_dlogit, std::abs(logits[id] - top.at(2).get<double>()));
-      EXPECT_NEAR(p[id], top.at(1).get<double>(), 0.01)
+      EXPECT_NEAR(p[id], top.at(1).get<double>(), tolerances.probability)
           << "step " << step << " token " << id << ": logit " << logits[id] << ", llama.cpp " << top.at(2);
+      if (tolerances.logit > 0) {
+        EXPECT_NEAR(logits[id], top.at(2).get<double>(), tolerances.logit)
+            << "step " << step << " token " << id;
+      }
     }
     batch.Clear();
-    batch.Add(token, pos++, 0, true);
+    batch.Add(tolerances.teacher_forced ? ref.at("token").get<int>() : token, pos++, 0, true);
     const Status s = ctx.Decode(batch);
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
   // One line per run, so a report shows how close each case is even when it passes.
-  std::cout << "[ parity   ] " << label << (token_by_token ? " token by token" : " one batch") << ": " << step
-            << "/" << clear_prefix << " steps equal, max |dp| " << max_dp << ", max |dlogit| " << max_dlogit
-            << "\n";
+  std::cout << "[ parity   ] " << label << (token_by_token ? " token by token" : " one batch")
+            << (tolerances.teacher_forced ? ", teacher-forced" : "") << ": " << step << "/" << compared
+            << " steps compared (" << tokens_compared << " tokens equal), max |dp| " << max_dp
+            << ", max |dlogit| " << max_dlogit << "\n";
 }
 
 class GoldenParity : public ::testing::TestWithParam<std::string> {};
@@ -170,10 +202,7 @@ TEST_P(GoldenParity, GreedyMatchesLlamaCpp) {
   const bool quantized = !(golden.contains("dtype") && golden.at("dtype").is_string());
   if (slow && !EnvSet("CORRAL_SLOW"))
     GTEST_SKIP() << "a 1B-shaped model: set CORRAL_SLOW=1 (scripts/test-slow)";
-  if (quantized && !slow && !EnvSet("CORRAL_QUANT_PARITY")) {
-    GTEST_SKIP() << "quantized: equal to ~1e-5 until an activation Q8 rounding tie flips under another float "
-                    "summation order; set CORRAL_QUANT_PARITY=1 to run";
-  }
+  const Tolerances& tolerance = quantized ? kQuantizedTolerances : kF16Tolerances;
   fs::path path;
   ASSERT_TRUE(MakeModel(golden, path));
   auto model = Model::Load(path);
@@ -183,14 +212,14 @@ TEST_P(GoldenParity, GreedyMatchesLlamaCpp) {
     SCOPED_TRACE("run " + std::to_string(run_index++));
     {
       SCOPED_TRACE("prompt as one batch");
-      CheckRun(**model, run, false, GetParam() + " run " + std::to_string(run_index - 1));
+      CheckRun(**model, run, false, tolerance, GetParam() + " run " + std::to_string(run_index - 1));
     }
     // Token by token through an 8,200-token prompt on the 1B model would take most of an hour at 2 threads;
     // the 2,100-token prompt covers that path at scale.
     if (slow && run.at("prompt_ids").size() > 4096) continue;
     {
       SCOPED_TRACE("prompt token by token");
-      CheckRun(**model, run, true, GetParam() + " run " + std::to_string(run_index - 1));
+      CheckRun(**model, run, true, tolerance, GetParam() + " run " + std::to_string(run_index - 1));
     }
   }
 }

@@ -5,6 +5,12 @@
 // parity test checks the files are identical) and must reproduce these tokens.
 //
 //   node tests/model/golden/make_golden.mjs --testmodel build/release/bin/corral-testmodel [--only llama-q4_k_m]
+//   node tests/model/golden/make_golden.mjs --self-noise ...   writes nothing: for each case, how far llama.cpp
+//       is from itself when the prompt goes token by token (--batch 1) instead of as one batch: the largest
+//       top-5 |dp| and |dlogit| before the first near-tie. With quantized weights the activations are
+//       quantized to 8 bits, and a last-bit difference in summation order that moves one value across a
+//       rounding boundary changes everything after it; the parity test's tolerance for quantized types
+//       comes from this measurement.
 //   node tests/model/golden/make_golden.mjs --slow ...   the Llama-3.2-1B-shaped cases (files slow/*.json): a
 //       2,100-token prompt and one of 8,200 tokens, so generation runs past position 8,192.
 import { execFileSync } from "node:child_process";
@@ -86,6 +92,28 @@ function formatGolden(golden) {
 }
 
 const slow = args.includes("--slow");
+const selfNoise = args.includes("--self-noise");
+
+// Largest top-5 probability and logit differences between two greedy runs, up to the first near-tie or
+// token difference.
+function compareRuns(a, b) {
+  let dp = 0, dlogit = 0, tokenDiff = null;
+  const clear = Math.min(a.clear_prefix, b.clear_prefix);
+  for (let i = 0; i < Math.min(clear, a.steps.length, b.steps.length); ++i) {
+    if (a.steps[i].token !== b.steps[i].token) {
+      tokenDiff = { step: i, margin: a.steps[i].margin };
+      break;
+    }
+    const other = new Map(b.steps[i].top.map((t) => [t[0], t]));
+    for (const [id, p, logit] of a.steps[i].top) {
+      const t = other.get(id);
+      if (!t) continue;
+      dp = Math.max(dp, Math.abs(p - t[1]));
+      dlogit = Math.max(dlogit, Math.abs(logit - t[2]));
+    }
+  }
+  return { dp, dlogit, tokenDiff };
+}
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "corral-golden-"));
 const run = (cmd, argv) => execFileSync(cmd, argv, { encoding: "utf8", maxBuffer: 1 << 28 });
 // ref.mjs exits right after printing; into a pipe, node may drop the end of a long document, into a file it
@@ -118,13 +146,20 @@ try {
       const runs = prompts.map((p) => {
         const input = p.text !== undefined ? ["--prompt", p.text] : ["--prompt-ids", p.ids.join(",")];
         const r = ref(["greedy", "--model", model, ...input, "--n", String(steps), "--threads", "2"]);
+        if (selfNoise) {
+          const one = ref(["greedy", "--model", model, ...input, "--n", String(steps), "--threads", "2", "--batch", "1"]);
+          const { dp, dlogit, tokenDiff } = compareRuns(r, one);
+          console.log(`${name} prompt ${r.prompt_ids.length} tokens: llama.cpp batch vs token by token: ` +
+                      `max |dp| ${dp.toFixed(4)}, max |dlogit| ${dlogit.toFixed(4)}` +
+                      (tokenDiff ? `, tokens differ at step ${tokenDiff.step} (margin ${tokenDiff.margin.toFixed(3)})` : ""));
+        }
         return { prompt: p.text ?? null, prompt_ids: r.prompt_ids, tokens: r.tokens, clear_prefix: r.clear_prefix,
                  steps: r.steps.map((s) => ({ token: s.token, top: s.top, margin: s.margin })) };
       });
       const golden = { case: name, vocab: a.vocab, testmodel: a.args, dtype: type === "F16" ? "f16" : null,
                        ftype: type === "F16" ? null : type, llama_cpp: "node-llama-cpp 3.22.1 (llama.cpp v0.5.0), CPU",
                        runs };
-      fs.writeFileSync(path.join(outDir, `${name}.json`), formatGolden(golden));
+      if (!selfNoise) fs.writeFileSync(path.join(outDir, `${name}.json`), formatGolden(golden));
       console.log(`${name}: clear_prefix ${runs.map((r) => r.clear_prefix).join(", ")}`);
       fs.rmSync(model, { force: true });
     }
