@@ -228,6 +228,13 @@ Result<ChatPrompt> RenderChat(const sched::LoadedModel& model, chat::Request req
   return whole;
 }
 
+Status CheckToolsCapability(const sched::LoadedModel& model) {
+  const std::string& source = model.chat_template().source();
+  if (source.find("tools") != std::string::npos || source.find(".Tools") != std::string::npos)
+    return Status::Ok();
+  return Status::InvalidArgument(model.spec().name + " does not support tools");
+}
+
 std::string NewToolCallId() {
   thread_local std::mt19937 rng{std::random_device{}()};
   static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";

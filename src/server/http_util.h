@@ -68,6 +68,10 @@ struct ChatPrompt {
 // messages (not the system ones, never the last) until it fits, as Ollama's chatPrompt does.
 Result<ChatPrompt> RenderChat(const sched::LoadedModel& model, chat::Request request, bool truncate);
 
+// Ollama's capability check for a chat that offers tools: the model's template must render them (a Jinja
+// template that reads `tools`, a Go one that reads `.Tools`); otherwise 400 "<model> does not support tools".
+Status CheckToolsCapability(const sched::LoadedModel& model);
+
 // Ollama's tool-call id: "call_" and 8 lowercase letters or digits.
 std::string NewToolCallId();
 // A tool call in Ollama's shape ({id, function: {index, name, arguments: {...}}}) or OpenAI's ({id, index,

@@ -283,6 +283,9 @@ void Chat(sched::Scheduler& scheduler, const httplib::Request& req, httplib::Res
   if (!job.ok()) return SendOllamaError(res, job.status());
   const bool tools = !request.tools.empty();
   const sched::LoadedModel& model = (*job)->lease->model();
+  if (tools) {
+    if (Status s = CheckToolsCapability(model); !s.ok()) return SendOllamaError(res, s);
+  }
   Result<ChatPrompt> rendered = RenderChat(model, std::move(request), common->truncate);
   if (!rendered.ok()) return SendOllamaError(res, rendered.status());
   (*job)->prompt = std::move(rendered->tokens);

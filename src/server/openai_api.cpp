@@ -246,6 +246,9 @@ void ChatCompletions(sched::Scheduler& scheduler, const httplib::Request& req, h
   if (!job.ok()) return SendOpenAiError(res, job.status());
   const bool tools = !request.tools.empty();
   const sched::LoadedModel& model = (*job)->lease->model();
+  if (tools) {
+    if (Status s = CheckToolsCapability(model); !s.ok()) return SendOpenAiError(res, s);
+  }
   Result<ChatPrompt> rendered = RenderChat(model, std::move(request), /*truncate=*/true);
   if (!rendered.ok()) return SendOpenAiError(res, rendered.status());
   (*job)->prompt = std::move(rendered->tokens);

@@ -270,6 +270,10 @@ TEST_F(ServerTest, OllamaErrors) {
       {"/api/chat", R"({"model":"tiny","messages":[{"role":"user","content":"x"}],"think":"very"})", 400,
        "think"},
       {"/api/generate", "{\"model\":\"tiny\",\"prompt\":\"\xff\xfe\"}", 400, "invalid JSON"},
+      // Its template (the default ChatML) has no place for tools.
+      {"/api/chat",
+       R"({"model":"tiny","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}]})",
+       400, "tiny:latest does not support tools"},
   };
   for (const Case& c : cases) {
     auto res = client_->Post(c.path, c.body, "application/json");
@@ -368,6 +372,13 @@ TEST_F(ServerTest, OpenAiCompletionsModelsAndErrors) {
   auto no_model = client_->Get("/v1/models/nope");
   ASSERT_TRUE(no_model);
   EXPECT_EQ(no_model->status, 404);
+  auto tools = Post("/v1/chat/completions",
+                    {{"model", "tiny"},
+                     {"messages", {{{"role", "user"}, {"content", "x"}}}},
+                     {"tools", {{{"type", "function"}, {"function", {{"name", "f"}}}}}}});
+  ASSERT_TRUE(tools);
+  EXPECT_EQ(tools->status, 400);
+  EXPECT_EQ(Json::parse(tools->body)["error"]["message"], "tiny:latest does not support tools");
 }
 
 TEST_F(ServerTest, TagsTokenizeDetokenize) {
