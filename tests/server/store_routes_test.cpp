@@ -19,6 +19,7 @@
 #include "store/model_info.h"
 #include "store/sha256.h"
 #include "store/store.h"
+#include "test_files.h"
 #include "test_models.h"
 
 namespace corral::server {
@@ -26,13 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::vector<Json> NdjsonLines(const std::string& body) {
   std::vector<Json> lines;
@@ -53,7 +47,7 @@ class StoreRoutesTest : public ::testing::Test {
         *dir_ / "tiny.gguf", "ggml-vocab-llama-spm.gguf", {.dim = 64, .ffn = 128, .ctx = 512},
         {"--dtype", "f16", "--seed", "3"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    weights_ = new std::string(ReadFile(*dir_ / "tiny.gguf"));
+    weights_ = new std::string(testing::ReadWholeFile(*dir_ / "tiny.gguf"));
     store::Sha256 h;
     h.Update({reinterpret_cast<const uint8_t*>(weights_->data()), weights_->size()});
     digest_ = new std::string("sha256:" + h.HexDigest());

@@ -14,19 +14,13 @@
 #include "store/create.h"
 #include "store/model_info.h"
 #include "store/store.h"
+#include "test_files.h"
 #include "test_models.h"
 
 namespace corral::store {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class CreateRequestTest : public ::testing::Test {
  protected:
@@ -72,7 +66,7 @@ class CreateRequestTest : public ::testing::Test {
 fs::path* CreateRequestTest::dir_ = nullptr;
 
 TEST_F(CreateRequestTest, FromUploadedFilesWithTheModelfileFields) {
-  const std::string weights = ReadFile(*dir_ / "tiny.gguf");
+  const std::string weights = testing::ReadWholeFile(*dir_ / "tiny.gguf");
   const std::string digest = Upload(weights);
   CreateRequest request;
   request.files = {{"tiny.gguf", digest}};
@@ -106,7 +100,7 @@ TEST_F(CreateRequestTest, FromUploadedFilesWithTheModelfileFields) {
 }
 
 TEST_F(CreateRequestTest, FromAStoreModelOverridingItsFields) {
-  const std::string digest = Upload(ReadFile(*dir_ / "tiny.gguf"));
+  const std::string digest = Upload(testing::ReadWholeFile(*dir_ / "tiny.gguf"));
   CreateRequest base;
   base.files = {{"tiny.gguf", digest}};
   base.system = "old";
@@ -129,7 +123,7 @@ TEST_F(CreateRequestTest, FromAStoreModelOverridingItsFields) {
 }
 
 TEST_F(CreateRequestTest, QuantizesAnUploadedModel) {
-  const std::string digest = Upload(ReadFile(*dir_ / "tiny.gguf"));
+  const std::string digest = Upload(testing::ReadWholeFile(*dir_ / "tiny.gguf"));
   CreateRequest request;
   request.files = {{"tiny.gguf", digest}};
   Result<Manifest> m = CreateModelFromRequest(*store_, *ParseModelName("q"), request, {.quantize = "q8_0"});
@@ -148,7 +142,7 @@ TEST_F(CreateRequestTest, BadRequestsSayWhatIsWrong) {
     EXPECT_NE(m.status().message().find(words), std::string::npos) << m.status().message();
   };
   refused({}, "neither 'from' or 'files' was specified");
-  const std::string gguf = Upload(ReadFile(*dir_ / "tiny.gguf"));
+  const std::string gguf = Upload(testing::ReadWholeFile(*dir_ / "tiny.gguf"));
   for (const std::string bad : {"/etc/passwd", "../up.gguf", "a/../../b.gguf", ""}) {
     CreateRequest r;
     r.files = {{bad, gguf}};
@@ -172,7 +166,7 @@ TEST_F(CreateRequestTest, BadRequestsSayWhatIsWrong) {
 }
 
 TEST_F(CreateRequestTest, DeleteAndReplaceKeepFreshUploads) {
-  const std::string weights = Upload(ReadFile(*dir_ / "tiny.gguf"));
+  const std::string weights = Upload(testing::ReadWholeFile(*dir_ / "tiny.gguf"));
   CreateRequest request;
   request.files = {{"tiny.gguf", weights}};
   request.system = "first";

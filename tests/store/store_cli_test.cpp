@@ -14,6 +14,7 @@
 #include "store/manifest.h"
 #include "store/sha256.h"
 #include "store/store.h"
+#include "test_files.h"
 #include "test_models.h"
 #include "test_paths.h"
 
@@ -23,13 +24,6 @@ namespace {
 namespace fs = std::filesystem;
 using testing::ProcessResult;
 using testing::RunProcess;
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class StoreCliTest : public ::testing::Test {
  protected:
@@ -97,7 +91,7 @@ TEST_F(StoreCliTest, CreateListShowRunAndTheModelfileRoundTrip) {
 
   // list: ID is the first 12 hex of the manifest file's sha256.
   const fs::path manifest_path = root_ / "models/manifests/registry.ollama.ai/library/tiny/latest";
-  const std::string id = Sha256Hex(ReadFile(manifest_path)).substr(0, 12);
+  const std::string id = Sha256Hex(testing::ReadWholeFile(manifest_path)).substr(0, 12);
   r = Corral({"list"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "NAME           ID              SIZE      MODIFIED");
@@ -249,7 +243,7 @@ TEST_F(StoreCliTest, AnOllamaFolderIsListedAndRuns) {
     std::ofstream(models / "blobs" / ("sha256-" + hex), std::ios::binary) << bytes;
     return Blob{"sha256:" + hex, bytes.size()};
   };
-  const Blob weights = put(ReadFile(Gguf()));
+  const Blob weights = put(testing::ReadWholeFile(Gguf()));
   const Blob tmpl = put("{{ .System }}|{{ .Prompt }}|");
   const Blob params = put("{\"num_predict\":4,\"stop\":[\"\\u003c/s\\u003e\"],\"temperature\":0}\n");
   const Blob system = put("Be brief.");
@@ -301,7 +295,7 @@ TEST_F(StoreCliTest, QuantizedCreateMatchesLlamaQuantizeBytes) {
   const std::string blob = *store->BlobPath(m.Find(kModelMediaType)->digest);
   Result<gguf::File> q = gguf::File::Open(blob);
   ASSERT_TRUE(q.ok());
-  const std::string bytes = ReadFile(blob);
+  const std::string bytes = testing::ReadWholeFile(blob);
   EXPECT_EQ(Sha256Hex(std::string_view(bytes).substr(q->data_offset())),
             "28707708dcb987d21250bae4f15fa8a2e4dc66ab3396e4d310143cc855d5818c");
   // The blob is llama-quantize's file byte for byte (quantize_test.cpp's golden).
