@@ -16,9 +16,11 @@ namespace corral::tokenizer {
 // vocab_loader.cpp: the vocab as llama.cpp's llama_vocab::impl::load builds it.
 Result<std::unique_ptr<Vocab>> LoadVocab(const gguf::File& file);
 
-// bpe.cpp / spm.cpp: one plain-text fragment (special tokens already split off), ids appended to `out`.
+// bpe.cpp / spm.cpp / wpm.cpp: one plain-text fragment (special tokens already split off), ids appended to
+// `out`.
 void EncodeBpeFragment(const Vocab& vocab, std::string_view text, std::vector<int32_t>& out);
 void EncodeSpmFragment(const Vocab& vocab, std::string_view text, std::vector<int32_t>& out);
+void EncodeWpmFragment(const Vocab& vocab, std::string_view text, std::vector<int32_t>& out);
 
 // special_partition.cpp: splits text around special-token occurrences. A fragment is either raw text
 // (token == kNoToken) or one special token.

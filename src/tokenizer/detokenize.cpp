@@ -60,7 +60,8 @@ std::string RenderPiece(const Vocab& vocab, int32_t id) {
   const TokenData& token = vocab.tokens[id];
   if (token.attr & (kAttrUnknown | kAttrControl | kAttrUserDefined)) return token.text;
   if (token.attr & kAttrNormal) {
-    if (vocab.kind == VocabKind::kSpm || vocab.escape_whitespaces) return UnescapeSpaces(token.text);
+    // SentencePiece and WordPiece vocabs spell a word-initial space as U+2581.
+    if (vocab.kind != VocabKind::kBpe || vocab.escape_whitespaces) return UnescapeSpaces(token.text);
     return DecodeByteLevel(vocab, token.text);
   }
   if (token.attr & kAttrByte) return ByteTokenValue(token.text);

@@ -20,7 +20,10 @@ std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool add_special, 
   const Vocab& vocab = *vocab_;
   std::vector<int32_t> out;
   out.reserve(text.size() / 3 + 4);
-  if (add_special && vocab.add_bos) out.push_back(vocab.bos);
+  // WordPiece: llama.cpp wraps every sequence in [CLS] ... [SEP] with add_special, whatever the add_* keys
+  // say.
+  const bool wpm = vocab.kind == VocabKind::kWpm;
+  if (add_special && (vocab.add_bos || wpm) && vocab.bos != kNoToken) out.push_back(vocab.bos);
   const std::vector<Fragment> fragments = PartitionSpecialTokens(vocab, text, parse_special);
   // SentencePiece: a text fragment at the start or right after a special token gets one leading space
   // (add_space_prefix), then every space becomes U+2581.
@@ -35,6 +38,8 @@ std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool add_special, 
     const std::string_view piece = text.substr(fragment.begin, fragment.end - fragment.begin);
     if (vocab.kind == VocabKind::kBpe) {
       EncodeBpeFragment(vocab, piece, out);
+    } else if (wpm) {
+      EncodeWpmFragment(vocab, piece, out);
     } else {
       spm_text.clear();
       if (vocab.add_space_prefix && after_special) spm_text += "\xE2\x96\x81";
@@ -49,7 +54,11 @@ std::vector<int32_t> Tokenizer::Encode(std::string_view text, bool add_special, 
     }
     after_special = false;
   }
-  if (add_special && vocab.add_eos) out.push_back(vocab.eos);
+  if (add_special && wpm && vocab.sep != kNoToken) {
+    out.push_back(vocab.sep);
+  } else if (add_special && vocab.add_eos) {
+    out.push_back(vocab.eos);
+  }
   return out;
 }
 
@@ -84,7 +93,15 @@ int32_t Tokenizer::n_vocab() const {
   return static_cast<int32_t>(vocab_->tokens.size());
 }
 TokenizerKind Tokenizer::kind() const {
-  return vocab_->kind == VocabKind::kBpe ? TokenizerKind::kBpe : TokenizerKind::kSpm;
+  switch (vocab_->kind) {
+    case VocabKind::kBpe:
+      return TokenizerKind::kBpe;
+    case VocabKind::kSpm:
+      return TokenizerKind::kSpm;
+    case VocabKind::kWpm:
+      return TokenizerKind::kWpm;
+  }
+  return TokenizerKind::kBpe;
 }
 std::string_view Tokenizer::pre() const {
   return vocab_->pre.name;
@@ -115,6 +132,9 @@ bool Tokenizer::add_bos() const {
 }
 bool Tokenizer::add_eos() const {
   return vocab_->add_eos;
+}
+bool Tokenizer::add_sep() const {
+  return vocab_->add_sep;
 }
 bool Tokenizer::add_space_prefix() const {
   return vocab_->add_space_prefix;

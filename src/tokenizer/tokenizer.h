@@ -1,5 +1,6 @@
 // Tokenizer: text <-> token ids for a GGUF model, matching llama.cpp's llama_tokenize / llama_detokenize id
-// for id (BPE with the pre-tokenizer that tokenizer.ggml.pre names, and SentencePiece-style "llama" vocabs).
+// for id (BPE with the pre-tokenizer that tokenizer.ggml.pre names, SentencePiece-style "llama" vocabs and
+// WordPiece "bert" vocabs).
 //
 //   CORRAL_ASSIGN_OR_RETURN(gguf::File file, gguf::File::Open("model.gguf"));
 //   CORRAL_ASSIGN_OR_RETURN(tokenizer::Tokenizer tok, tokenizer::Tokenizer::FromGguf(file));
@@ -24,12 +25,12 @@ namespace corral::tokenizer {
 
 struct Vocab;
 
-enum class TokenizerKind { kBpe, kSpm };
+enum class TokenizerKind { kBpe, kSpm, kWpm };
 
 class Tokenizer {
  public:
-  // NotFound when the file has no tokenizer; Unsupported for tokenizer models corral lacks (WordPiece,
-  // Unigram, RWKV) or an unknown pre-tokenizer; Corrupt for malformed tokenizer keys.
+  // NotFound when the file has no tokenizer; Unsupported for tokenizer models corral lacks (Unigram,
+  // RWKV) or an unknown pre-tokenizer; Corrupt for malformed tokenizer keys.
   static Result<Tokenizer> FromGguf(const gguf::File& file);
 
   Tokenizer(Tokenizer&&) noexcept;
@@ -37,7 +38,8 @@ class Tokenizer {
   ~Tokenizer();
 
   // llama_tokenize(text, add_special, parse_special): add_special adds BOS/EOS where the vocab asks for
-  // them (a BOS is added even if the text already starts with one, as llama.cpp does); parse_special turns
+  // them (a BOS is added even if the text already starts with one, as llama.cpp does; a WordPiece vocab
+  // always gets [CLS] first and [SEP] last); parse_special turns
   // the text of CONTROL tokens ("<|eot_id|>") into those tokens. USER_DEFINED tokens are always matched.
   std::vector<int32_t> Encode(std::string_view text, bool add_special = true,
                               bool parse_special = true) const;
@@ -67,6 +69,7 @@ class Tokenizer {
   int32_t sep() const;
   bool add_bos() const;
   bool add_eos() const;
+  bool add_sep() const;  // WordPiece: [SEP] (sep()) ends every sequence that add_special wraps
   bool add_space_prefix() const;
 
   // End of generation: EOS, EOT, EOM and the tokens llama.cpp recognises by text (<|eot_id|>, <|im_end|>,

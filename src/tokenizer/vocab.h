@@ -32,7 +32,7 @@ enum TokenAttr : uint32_t {
   kAttrRstrip = 1u << 8,
 };
 
-enum class VocabKind { kSpm, kBpe };
+enum class VocabKind { kSpm, kBpe, kWpm };
 
 struct TokenData {
   std::string text;
@@ -66,9 +66,15 @@ struct Vocab {
           fim_sep = kNoToken;
   bool add_bos = false;
   bool add_eos = false;
+  bool add_sep = false;  // WordPiece (and a few BPE vocabs): [SEP] ends the sequence
   bool add_space_prefix = false;
   bool clean_spaces = false;
   bool escape_whitespaces = false;
+  // WordPiece: tokenizer.ggml.normalizer.lowercase / strip_accents (llama.cpp's defaults: true, and
+  // strip_accents follows lowercase when absent), and the longest token text in bytes (the match window).
+  bool wpm_lowercase = true;
+  bool wpm_strip_accents = true;
+  size_t max_token_bytes = 0;
 
   // SentencePiece: bytes that occur in some vocab entry of more than one character. An ASCII byte that
   // does not can never take part in a merge, so the text may be cut around it without changing the result.

@@ -143,6 +143,16 @@ Status ReadMerges(const gguf::File& file, Vocab& vocab) {
   return Status::Ok();
 }
 
+Status ReadWordPieceOptions(const gguf::File& file, Vocab& vocab) {
+  CORRAL_ASSIGN_OR_RETURN(vocab.wpm_lowercase,
+                          file.GetBoolOr("tokenizer.ggml.normalizer.lowercase", vocab.wpm_lowercase));
+  CORRAL_ASSIGN_OR_RETURN(vocab.wpm_strip_accents,
+                          file.GetBoolOr("tokenizer.ggml.normalizer.strip_accents", vocab.wpm_lowercase));
+  for (const TokenData& token : vocab.tokens)
+    vocab.max_token_bytes = std::max(vocab.max_token_bytes, token.text.size());
+  return Status::Ok();
+}
+
 Status ReadSpecialIds(const gguf::File& file, Vocab& vocab) {
   const int32_t n = static_cast<int32_t>(vocab.tokens.size());
   const std::pair<const char*, int32_t*> keys[] = {
@@ -173,6 +183,7 @@ Status ReadSpecialIds(const gguf::File& file, Vocab& vocab) {
   }
   CORRAL_ASSIGN_OR_RETURN(vocab.add_bos, file.GetBoolOr("tokenizer.ggml.add_bos_token", vocab.add_bos));
   CORRAL_ASSIGN_OR_RETURN(vocab.add_eos, file.GetBoolOr("tokenizer.ggml.add_eos_token", vocab.add_eos));
+  CORRAL_ASSIGN_OR_RETURN(vocab.add_sep, file.GetBoolOr("tokenizer.ggml.add_sep_token", vocab.add_sep));
   // llama.cpp forces BOS on for Gemma 4 (ggml-org/llama.cpp#21500).
   if (vocab.pre.name == "gemma4") vocab.add_bos = true;
   if (vocab.add_bos && vocab.bos == kNoToken) return Status::Corrupt("the tokenizer adds a BOS but has none");
@@ -338,14 +349,28 @@ Result<std::unique_ptr<Vocab>> LoadVocab(const gguf::File& file) {
     vocab->escape_whitespaces = vocab->pre.escape_whitespaces;
     CORRAL_ASSIGN_OR_RETURN(PreTokenizer splitter, PreTokenizer::Create(vocab->pre.regexes));
     vocab->pre_tokenizer.emplace(std::move(splitter));
+  } else if (vocab->model_name == "bert") {
+    // llama.cpp's WordPiece defaults: [CLS] 101 begins and [SEP] 102 ends every sequence, [UNK] 100.
+    vocab->kind = VocabKind::kWpm;
+    vocab->bos = 101;
+    vocab->unk = 100;
+    vocab->sep = 102;
+    vocab->pad = 0;
+    vocab->mask = 103;
+    vocab->add_bos = true;
+    vocab->add_sep = true;
+    vocab->clean_spaces = true;
+    vocab->pre.name = "default";
   } else {
     return Status::Unsupported(
         "tokenizer model '" + vocab->model_name +
-        "' is not supported (corral has BPE 'gpt2'/'gemma4' and SentencePiece 'llama')");
+        "' is not supported (corral has BPE 'gpt2'/'gemma4', SentencePiece 'llama' and "
+        "WordPiece 'bert')");
   }
   CORRAL_ASSIGN_OR_RETURN(vocab->add_space_prefix,
                           file.GetBoolOr("tokenizer.ggml.add_space_prefix", vocab->add_space_prefix));
   CORRAL_RETURN_IF_ERROR(ReadTokens(file, *vocab));
+  if (vocab->kind == VocabKind::kWpm) CORRAL_RETURN_IF_ERROR(ReadWordPieceOptions(file, *vocab));
   if (vocab->kind == VocabKind::kBpe) CORRAL_RETURN_IF_ERROR(ReadMerges(file, *vocab));
   CORRAL_RETURN_IF_ERROR(ReadSpecialIds(file, *vocab));
   ApplyTextRules(*vocab);

@@ -16,11 +16,17 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
 vocabs=(llama-bpe llama-spm qwen2 qwen35 gpt-2 deepseek-llm deepseek-coder falcon starcoder refact command-r mpt
-        phi-3 gemma-4)
+        phi-3 gemma-4 bert-bge)
 for vocab in "${vocabs[@]}"; do
+  # WordPiece gets the shared texts plus its own (case, accents, marks, control characters, CJK, [UNK]).
+  texts="$here/golden/texts.jsonl"
+  if [[ $vocab == bert-* ]]; then
+    cat "$here/golden/texts.jsonl" "$here/golden/wpm_texts.jsonl" > "$tmp/texts.jsonl"
+    texts="$tmp/texts.jsonl"
+  fi
   "$build/bin/corral-testmodel" --vocab "$models/ggml-vocab-$vocab.gguf" --out "$tmp/$vocab.gguf" \
     --dim 64 --layers 1 --heads 1 --kv-heads 1 --ffn 64 --dtype f32 > /dev/null
-  node "$peer/ref.mjs" tokenize --model "$tmp/$vocab.gguf" --text-file "$here/golden/texts.jsonl" --jsonl \
+  node "$peer/ref.mjs" tokenize --model "$tmp/$vocab.gguf" --text-file "$texts" --jsonl \
     > "$tmp/$vocab.json"
   # The model path is a temporary file: record the vocab instead.
   sed "s|\"model\": \".*\"|\"model\": \"ggml-vocab-$vocab.gguf\"|" "$tmp/$vocab.json" > "$here/golden/$vocab.json"

@@ -1,5 +1,5 @@
-// Every case llama.cpp's own test-tokenizer-0 holds for the BPE and SentencePiece vocabs of the test data:
-// the ids must match exactly (add_special = false, parse_special = false, as that test tokenizes).
+// Every case llama.cpp's own test-tokenizer-0 holds for the BPE, SentencePiece and WordPiece vocabs of the
+// test data: the ids must match exactly (add_special = false, parse_special = false, as that test tokenizes).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -23,10 +23,10 @@ TEST_P(VocabCasesTest, MatchesLlamaCppTestTokenizer0) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBpeAndSpmVocabs, VocabCasesTest,
+INSTANTIATE_TEST_SUITE_P(AllVocabsWithCases, VocabCasesTest,
                          ::testing::Values("llama-bpe", "llama-spm", "qwen2", "qwen35", "gpt-2",
                                            "deepseek-llm", "deepseek-coder", "falcon", "starcoder", "refact",
-                                           "command-r", "mpt", "phi-3", "gemma-4"),
+                                           "command-r", "mpt", "phi-3", "gemma-4", "bert-bge"),
                          [](const auto& info) {
                            std::string name = info.param;
                            for (char& c : name) {

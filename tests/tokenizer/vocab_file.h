@@ -47,6 +47,13 @@ inline std::string ReadWholeFile(const std::string& path) {
   return buffer.str();
 }
 
+// ref.mjs adds BOS/EOS from llama_vocab_get_add_bos/eos; llama_tokenize with add_special also ends a
+// WordPiece sequence with [SEP] (llama-vocab.cpp's WPM branch), as node-llama-cpp's embedding input does.
+inline std::vector<int32_t> WithSep(const tokenizer::Tokenizer& tok, std::vector<int32_t> ids) {
+  if (tok.kind() == tokenizer::TokenizerKind::kWpm) ids.push_back(tok.sep());
+  return ids;
+}
+
 struct VocabCase {
   std::string text;
   std::vector<int32_t> ids;
