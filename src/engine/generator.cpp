@@ -42,6 +42,11 @@ TokenLogprob MakeLogprob(const tokenizer::Tokenizer& tokenizer, std::span<const 
 Result<GenerateResult> Generate(model::Context& context, const tokenizer::Tokenizer& tokenizer,
                                 sample::Sampler& sampler, std::span<const int32_t> prompt,
                                 const GenerateOptions& options, const TextCallback& on_text) {
+  if (context.options().embeddings || context.model().config().is_embedding_only()) {
+    return Status::InvalidArgument("generate: the model '" +
+                                   std::string(model::ArchName(context.model().config().arch)) +
+                                   "' in this context gives embeddings only; it cannot generate text");
+  }
   const int32_t n_ctx = context.options().n_ctx;
   const auto n_prompt = static_cast<int32_t>(prompt.size());
   if (n_prompt == 0) return Status::InvalidArgument("the prompt is empty (no tokens)");

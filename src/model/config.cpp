@@ -13,8 +13,11 @@ Result<Arch> ParseArch(std::string_view name) {
   if (name == "qwen3") return Arch::kQwen3;
   if (name == "gemma3") return Arch::kGemma3;
   if (name == "phi3") return Arch::kPhi3;
-  return Status::Unsupported("model: architecture '" + std::string(name) +
-                             "' is not supported (llama, mistral, qwen2, qwen3, gemma3, phi3)");
+  if (name == "bert") return Arch::kBert;
+  if (name == "nomic-bert") return Arch::kNomicBert;
+  return Status::Unsupported(
+      "model: architecture '" + std::string(name) +
+      "' is not supported (llama, mistral, qwen2, qwen3, gemma3, phi3, bert, nomic-bert)");
 }
 
 // Reads `<arch>.<key>` as a positive integer; absent → fallback, or an error naming the key when the
@@ -65,6 +68,10 @@ std::string_view ArchName(Arch arch) {
       return "gemma3";
     case Arch::kPhi3:
       return "phi3";
+    case Arch::kBert:
+      return "bert";
+    case Arch::kNomicBert:
+      return "nomic-bert";
   }
   return "?";
 }
@@ -115,11 +122,24 @@ Result<Config> ReadConfig(const gguf::File& file) {
   }
   c.rope_dims = static_cast<int>(rope_dims);
 
-  // llama.cpp's defaults: rms epsilon is required; rope base 10000 when absent.
-  if (file.Find(keys.Key("attention.layer_norm_rms_epsilon")) == nullptr) {
-    return Status::InvalidArgument("model: missing " + keys.Key("attention.layer_norm_rms_epsilon"));
+  // llama.cpp's defaults: the norm's epsilon is required (bert normalises by LayerNorm, the decoders by
+  // RMSNorm); rope base 10000 when absent.
+  const std::string eps_key =
+      c.is_embedding_only() ? "attention.layer_norm_epsilon" : "attention.layer_norm_rms_epsilon";
+  if (file.Find(keys.Key(eps_key)) == nullptr)
+    return Status::InvalidArgument("model: missing " + keys.Key(eps_key));
+  CORRAL_ASSIGN_OR_RETURN(const float eps, keys.Float(eps_key, 0.f));
+  (c.is_embedding_only() ? c.norm_eps : c.rms_eps) = eps;
+  if (c.is_embedding_only()) {
+    // llama.cpp defaults to causal attention when the key is absent; converted bert files say false.
+    Result<bool> causal = file.GetBoolOr(keys.Key("attention.causal"), true);
+    if (!causal.ok()) return causal.status().WithContext("model: " + keys.Key("attention.causal"));
+    if (*causal) {
+      return Status::Unsupported("model: " + c.arch_key + " with causal attention (" +
+                                 keys.Key("attention.causal") + " is true or absent) is not supported");
+    }
+    c.causal = false;
   }
-  CORRAL_ASSIGN_OR_RETURN(c.rms_eps, keys.Float("attention.layer_norm_rms_epsilon", 0.f));
   CORRAL_ASSIGN_OR_RETURN(c.rope_freq_base, keys.Float("rope.freq_base", 10000.f));
   CORRAL_ASSIGN_OR_RETURN(c.rope_freq_base_swa, keys.Float("rope.freq_base_swa", c.rope_freq_base));
   if (c.rope_freq_base <= 0.f || c.rope_freq_base_swa <= 0.f) {

@@ -12,7 +12,7 @@
 
 namespace corral::model {
 
-enum class Arch { kLlama, kQwen2, kQwen3, kGemma3, kPhi3 };
+enum class Arch { kLlama, kQwen2, kQwen3, kGemma3, kPhi3, kBert, kNomicBert };
 
 std::string_view ArchName(Arch arch);
 
@@ -34,6 +34,10 @@ struct Config {
   int64_t n_ctx_train = 0;
   int64_t n_vocab = 0;  // rows of token_embd (filled in when the weights are bound)
   float rms_eps = 0.f;
+  float norm_eps = 0.f;  // LayerNorm epsilon (bert: attention.layer_norm_epsilon)
+  // Every token attends to every token of its sequence (bert, nomic-bert: attention.causal = false). Such a
+  // model keeps nothing between batches: a sequence is evaluated whole, in one batch.
+  bool causal = true;
 
   ops::RopeMode rope_mode = ops::RopeMode::kNormal;
   int rope_dims = 0;  // rope.dimension_count (default head_dim_k)
@@ -50,6 +54,9 @@ struct Config {
   bool scale_q_before_attention = false;
   float embedding_scale = 1.f;  // gemma3 multiplies the token embeddings by √n_embd
   Pooling pooling = Pooling::kNone;
+
+  // An encoder with no language-model head (bert, nomic-bert): it gives embeddings and cannot generate text.
+  bool is_embedding_only() const { return arch == Arch::kBert || arch == Arch::kNomicBert; }
 
   int64_t q_dim() const { return n_head * head_dim_k; }
   int64_t k_dim() const { return n_head_kv * head_dim_k; }

@@ -22,6 +22,10 @@ BlockFn BlockFor(Arch arch) {
       return &Gemma3Block;
     case Arch::kPhi3:
       return &Phi3Block;
+    case Arch::kBert:
+      return &BertBlock;
+    case Arch::kNomicBert:
+      return &NomicBertBlock;
   }
   return &LlamaBlock;
 }
@@ -36,8 +40,10 @@ ContextOptions Resolved(ContextOptions o) {
 Context::Context(const Model& model, const ContextOptions& options)
     : model_(model),
       options_(options),
-      kv_(model.config().n_layer, model.config().k_dim(), model.config().v_dim(), options.n_ctx,
-          options.n_seq_max, options.kv_block_size),
+      // A bidirectional model keeps nothing between batches: its cache rows are empty.
+      kv_(model.config().n_layer, model.config().causal ? model.config().k_dim() : 0,
+          model.config().causal ? model.config().v_dim() : 0, options.n_ctx, options.n_seq_max,
+          options.kv_block_size),
       forward_(std::make_unique<Forward>(model.config(), options.n_batch_max, options.n_outputs_max,
                                          options.n_threads, options.n_ctx, options.kv_block_size,
                                          options.two_pass_attention, model.gelu_table())),
@@ -55,6 +61,12 @@ Result<std::unique_ptr<Context>> Context::Create(const Model& model, const Conte
     return Status::InvalidArgument(
         "context: n_ctx, n_batch_max, n_seq_max, n_outputs_max and kv_block_size "
         "must be positive, n_threads ≥ 0");
+  }
+  if (model.config().is_embedding_only() && !o.embeddings) {
+    return Status::InvalidArgument(
+        "context: '" + std::string(ArchName(model.config().arch)) +
+        "' is an embedding model; it has no language-model head and cannot generate "
+        "text (use it for embeddings)");
   }
   return std::unique_ptr<Context>(new Context(model, o));
 }
@@ -79,7 +91,10 @@ Status Context::Validate(const Batch& batch) {
     return Status::OutOfRange("decode: batch of " + std::to_string(n) + " tokens exceeds n_batch_max " +
                               std::to_string(options_.n_batch_max));
   }
-  for (int s = 0; s < options_.n_seq_max; ++s) grown_length_[static_cast<size_t>(s)] = kv_.length(s);
+  const bool causal = model_.config().causal;
+  // A bidirectional model caches nothing: grown_length_ counts each sequence's tokens in this batch.
+  for (int s = 0; s < options_.n_seq_max; ++s)
+    grown_length_[static_cast<size_t>(s)] = causal ? kv_.length(s) : 0;
   int outputs = 0;
   for (int i = 0; i < n; ++i) {
     const int32_t seq = batch.seq[static_cast<size_t>(i)];
@@ -92,6 +107,16 @@ Status Context::Validate(const Batch& batch) {
     if (seq < 0 || seq >= options_.n_seq_max)
       return Status::InvalidArgument(where() + "sequence id out of range");
     int32_t& length = grown_length_[static_cast<size_t>(seq)];
+    if (!causal && pos != length) {
+      return Status::InvalidArgument(
+          where() + "position " + std::to_string(pos) + " of sequence " + std::to_string(seq) +
+          ": a bidirectional model needs each sequence whole in one batch, positions "
+          "0, 1, 2, ... in order");
+    }
+    if (model_.weights().position_embd != nullptr && pos >= model_.config().n_ctx_train) {
+      return Status::OutOfRange(where() + "position " + std::to_string(pos) + " is beyond the model's " +
+                                std::to_string(model_.config().n_ctx_train) + " position embeddings");
+    }
     if (pos < 0 || pos > length) {
       return Status::InvalidArgument(where() + "position " + std::to_string(pos) +
                                      " does not continue sequence " + std::to_string(seq) + " (length " +
@@ -105,6 +130,10 @@ Status Context::Validate(const Batch& batch) {
     return Status::OutOfRange("decode: " + std::to_string(outputs) +
                               " tokens want logits, n_outputs_max is " +
                               std::to_string(options_.n_outputs_max));
+  }
+  if (!causal) {
+    n_outputs_ = outputs;
+    return Status::Ok();
   }
   int blocks = 0;
   for (int s = 0; s < options_.n_seq_max; ++s)
@@ -124,6 +153,12 @@ Status Context::Decode(const Batch& batch) {
   Forward& f = *forward_;
   f.Begin(batch, kv_);
   f.Embed(*w.token_embd, c.embedding_scale);
+  if (c.is_embedding_only()) {
+    // llama.cpp hard-codes token type 0 ("sentence A").
+    if (w.token_types != nullptr) f.AddTableRow(*w.token_types, 0);
+    if (w.position_embd != nullptr) f.AddPositionEmbeddings(*w.position_embd);
+    f.LayerNorm(f.x(), w.embd_norm, w.embd_norm_b, f.x());
+  }
   const BlockFn block = BlockFor(c.arch);
   for (int64_t layer = 0; layer < c.n_layer; ++layer) {
     CORRAL_RETURN_IF_ERROR(block(f, w.layers[static_cast<size_t>(layer)], static_cast<int>(layer)));

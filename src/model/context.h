@@ -41,13 +41,16 @@ class Forward;
 
 class Context {
  public:
+  // InvalidArgument for bad sizes, and for a generation context (embeddings off) on an embedding-only model.
   static Result<std::unique_ptr<Context>> Create(const Model& model, const ContextOptions& options);
   ~Context();
 
   // Runs the batch: appends each token's keys and values to its sequence and computes logits for the tokens
   // that ask. Positions of a sequence must continue it (pos ≤ its length, in increasing order within the
-  // batch). Errors: InvalidArgument for a bad token/position/sequence, OutOfRange when the batch, the outputs
-  // or the KV cache exceed their sizes; the cache is unchanged then.
+  // batch). A bidirectional model (Config::causal false: bert) caches nothing: each sequence of the batch
+  // must be there whole, positions 0, 1, 2, ..., and sequences never see each other. Errors: InvalidArgument
+  // for a bad token/position/sequence, OutOfRange when the batch, the outputs or the KV cache exceed their
+  // sizes; the cache is unchanged then.
   Status Decode(const Batch& batch);
 
   int n_outputs() const { return n_outputs_; }

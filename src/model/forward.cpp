@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "base/fp16.h"
 #include "tensor/cpu/cpu_features.h"
@@ -30,8 +31,8 @@ Forward::Forward(const Config& config, int n_batch_max, int n_outputs_max, int n
       gelu_table_(gelu_table),
       kv_block_size_(kv_block_size),
       two_pass_attention_(two_pass_attention),
-      thread_scratch_floats_(
-          static_cast<size_t>(std::max(n_ctx, kv_block_size) + config.head_dim_k + 64 * config.head_dim_v)) {
+      thread_scratch_floats_(static_cast<size_t>(std::max({n_ctx, kv_block_size, n_batch_max}) +
+                                                 config.head_dim_k + 64 * config.head_dim_v)) {
   matmul_options_.isa = ChooseIsa();
   kernels_ = ops::AttentionKernelsFor(matmul_options_.isa);
   const int64_t n = n_batch_max;
@@ -77,6 +78,39 @@ void Forward::Embed(const gguf::TensorInfo& token_embd, float scale) {
         for (int64_t j = 0; j < config_.n_embd; ++j) dst[j] *= scale;
       }
     }
+  });
+}
+
+void Forward::AddTableRow(const gguf::TensorInfo& table, int64_t row) {
+  std::vector<float>& values = proj_;  // free until the first block: a scratch row
+  quant::DequantizeRow(table.type,
+                       table.data.data() + static_cast<size_t>(row) * RowBytes(table.type, config_.n_embd),
+                       values.data(), config_.n_embd);
+  pool_.ParallelFor(n_tokens_, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      float* dst = x().row(i);
+      for (int64_t j = 0; j < config_.n_embd; ++j) dst[j] += values[static_cast<size_t>(j)];
+    }
+  });
+}
+
+void Forward::AddPositionEmbeddings(const gguf::TensorInfo& table) {
+  const size_t row_bytes = RowBytes(table.type, config_.n_embd);
+  pool_.ParallelFor(n_tokens_, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      float* row = normed().row(i);  // scratch: the block has not started
+      quant::DequantizeRow(table.type, table.data.data() + static_cast<size_t>(batch_->pos[i]) * row_bytes,
+                           row, config_.n_embd);
+      float* dst = x().row(i);
+      for (int64_t j = 0; j < config_.n_embd; ++j) dst[j] += row[j];
+    }
+  });
+}
+
+void Forward::LayerNorm(Rows in, std::span<const float> w, std::span<const float> b, Rows out) {
+  pool_.ParallelFor(n_tokens_, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i)
+      ops::LayerNorm(in.row(i), w, b, config_.norm_eps, in.width, out.row(i));
   });
 }
 
@@ -188,6 +222,50 @@ void Forward::Attention(int layer, Rows q, Rows k, Rows v, Rows out) {
   });
 }
 
+void Forward::BidirectionalAttention(Rows q, Rows k, Rows v, Rows out) {
+  const int64_t n_head = config_.n_head;
+  const int64_t group = config_.n_head / config_.n_head_kv;
+  const int64_t hd_k = config_.head_dim_k;
+  const int64_t hd_v = config_.head_dim_v;
+  const float scale = config_.attention_scale;
+  pool_.Run([&](int ith, int nth) {
+    float* scores = thread_scratch_.data() + static_cast<size_t>(ith) * thread_scratch_floats_;
+    const int64_t items = n_tokens_ * n_head;
+    for (int64_t item = items * ith / nth; item < items * (ith + 1) / nth; ++item) {
+      const int64_t i = item / n_head;
+      const int64_t h = item % n_head;
+      const int32_t seq = batch_->seq[i];
+      const float* qh = q.row(i) + h * hd_k;
+      const int64_t kv_head = h / group;
+      float max_score = -std::numeric_limits<float>::infinity();
+      for (int64_t j = 0; j < n_tokens_; ++j) {
+        if (batch_->seq[j] != seq) continue;
+        const float* kh = k.row(j) + kv_head * hd_k;
+        float dot = 0.f;
+        for (int64_t d = 0; d < hd_k; ++d) dot += qh[d] * kh[d];
+        scores[j] = dot * scale;
+        max_score = std::max(max_score, scores[j]);
+      }
+      // ggml's soft_max: exponentials in f32, their sum in double, one f32 reciprocal.
+      double sum = 0.0;
+      for (int64_t j = 0; j < n_tokens_; ++j) {
+        if (batch_->seq[j] != seq) continue;
+        scores[j] = std::exp(scores[j] - max_score);
+        sum += scores[j];
+      }
+      const float inv_sum = static_cast<float>(1.0 / sum);
+      float* dst = out.row(i) + h * hd_v;
+      std::fill_n(dst, hd_v, 0.f);
+      for (int64_t j = 0; j < n_tokens_; ++j) {
+        if (batch_->seq[j] != seq) continue;
+        const float p = scores[j] * inv_sum;
+        const float* vh = v.row(j) + kv_head * hd_v;
+        for (int64_t d = 0; d < hd_v; ++d) dst[d] += p * vh[d];
+      }
+    }
+  });
+}
+
 void Forward::Add(Rows into, Rows add) {
   pool_.ParallelFor(n_tokens_, 1, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
@@ -212,6 +290,12 @@ void Forward::GeGlu(Rows gate, Rows up) {
   });
 }
 
+void Forward::Gelu(Rows rows) {
+  pool_.ParallelFor(n_tokens_, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) ops::Gelu(gelu_table_.data(), rows.row(i), rows.width, rows.row(i));
+  });
+}
+
 Status Forward::Output(const Weights& weights, std::span<float> logits) {
   int64_t n_out = 0;
   for (int64_t i = 0; i < n_tokens_; ++i) {
@@ -223,7 +307,7 @@ Status Forward::Output(const Weights& weights, std::span<float> logits) {
   Rows rows{out_rows_.data(), config_.n_embd};
   const int saved = n_tokens_;
   n_tokens_ = static_cast<int>(n_out);
-  Norm(rows, weights.output_norm, rows);
+  if (!weights.output_norm.empty()) Norm(rows, weights.output_norm, rows);
   Status status =
       logits.empty() ? Status::Ok() : Project(weights.output, rows, Rows{logits.data(), config_.n_vocab});
   n_tokens_ = saved;

@@ -53,8 +53,14 @@ class Forward {
 
   // x = token_embd rows of the batch's tokens × scale.
   void Embed(const gguf::TensorInfo& token_embd, float scale);
+  // bert's embeddings: x += the table's row `row` for every token (token type 0), x += the row of each
+  // token's position (absolute position embeddings).
+  void AddTableRow(const gguf::TensorInfo& table, int64_t row);
+  void AddPositionEmbeddings(const gguf::TensorInfo& table);
   // out = RMSNorm(in) · w, row by row (in may equal out).
   void Norm(Rows in, std::span<const float> w, Rows out);
+  // out = LayerNorm(in) · w + b, row by row (in may equal out), with config.norm_eps.
+  void LayerNorm(Rows in, std::span<const float> w, std::span<const float> b, Rows out);
   // RMSNorm of every head_dim slice of every row (qwen3/gemma3 q/k norms), in place.
   void HeadNorm(Rows rows, int64_t head_dim, std::span<const float> w);
   // out = in · Wᵀ.
@@ -65,14 +71,21 @@ class Forward {
   // Writes k and v into the cache, then out = attention of q over each token's sequence (causal; sliding
   // window where the layer has one).
   void Attention(int layer, Rows q, Rows k, Rows v, Rows out);
+  // Bidirectional attention (bert): each token attends to every token of its own sequence in this batch,
+  // none of them cached; tokens of other sequences are invisible to it. f32 throughout, as llama.cpp's
+  // cache-less attention keeps k and v in f32.
+  void BidirectionalAttention(Rows q, Rows k, Rows v, Rows out);
   // into += add.
   void Add(Rows into, Rows add);
   // gate = silu(gate) · up, or gelu(gate) · up.
   void SwiGlu(Rows gate, Rows up);
   void GeGlu(Rows gate, Rows up);
+  // rows = gelu(rows) (ggml's tanh approximation through its f16 table).
+  void Gelu(Rows rows);
 
   // Final norm and output projection for the rows that want logits; logits row i for the i-th of them.
-  // With no logits (embedding mode) only the norm runs.
+  // With no logits (embedding mode) only the norm runs; a model without output_norm (bert, whose last layer
+  // ends in a LayerNorm) gives those rows as they are.
   Status Output(const Weights& weights, std::span<float> logits);
   // The normed final states of the last Output, one n_embd row per output token.
   std::span<const float> output_rows() const { return out_rows_; }

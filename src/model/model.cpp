@@ -6,7 +6,7 @@ namespace corral::model {
 
 Model::Model(gguf::File file, Config config, Weights weights)
     : file_(std::move(file)), config_(std::move(config)), weights_(std::move(weights)) {
-  if (config_.arch == Arch::kGemma3) {
+  if (config_.arch == Arch::kGemma3 || config_.arch == Arch::kBert) {
     gelu_table_.resize(65536);
     ops::MakeGeluTable(gelu_table_);
   }

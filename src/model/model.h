@@ -28,7 +28,7 @@ class Model {
   const gguf::File& file() const { return file_; }
   // Bytes of the tensors the forward pass reads (mapped, not copied).
   size_t weight_bytes() const { return weights_.bytes; }
-  // ggml's f16 GELU table (gemma3), built once per model: 65536 entries.
+  // ggml's f16 GELU table (gemma3, bert), built once per model: 65536 entries.
   const std::vector<uint16_t>& gelu_table() const { return gelu_table_; }
 
  private:

@@ -54,6 +54,24 @@ class Binder {
     return w;
   }
 
+  // A table read one row at a time (token, position and type embeddings): [n_embd, rows ≥ min_rows], of a
+  // type that dequantizes.
+  Result<const gguf::TensorInfo*> Table(const std::string& name, int64_t n_embd, int64_t min_rows,
+                                        bool required) {
+    CORRAL_ASSIGN_OR_RETURN(const gguf::TensorInfo* t, Find(name, required));
+    if (t == nullptr) return t;
+    if (t->shape.n_dims != 2 || t->shape.ne[0] != n_embd || t->shape.ne[1] < min_rows) {
+      return Status::InvalidArgument("model: tensor '" + name + "' has shape " + t->shape.ToString() +
+                                     ", expected [" + std::to_string(n_embd) + ", ≥ " +
+                                     std::to_string(min_rows) + "]");
+    }
+    if (!quant::CanDequantize(t->type)) {
+      return Status::Unsupported("model: tensor '" + name + "' has type " + std::string(DTypeName(t->type)) +
+                                 ", which cannot be dequantized");
+    }
+    return t;
+  }
+
   // An f32 vector of n elements (norm weights, biases, rope factors); absent optional ones stay empty.
   Result<std::span<const float>> Vector(const std::string& name, int64_t n, bool required = true) {
     CORRAL_ASSIGN_OR_RETURN(const gguf::TensorInfo* t, Find(name, required));
@@ -80,6 +98,64 @@ WeightView RowRange(const WeightView& w, int64_t first, int64_t n) {
   return r;
 }
 
+// bert (llama.cpp's llama_model_bert): q/k/v fused or separate, every bias optional, LayerNorms with biases
+// after the embeddings, after attention and after the feed-forward; no output head. nomic-bert: no position
+// table (RoPE instead) and a gated feed-forward (ffn_gate), whose biases llama.cpp never applies.
+Status BindBert(Binder& b, const Config& c, Weights& w) {
+  const bool nomic = c.arch == Arch::kNomicBert;
+  if (!nomic) {
+    CORRAL_ASSIGN_OR_RETURN(w.position_embd, b.Table("position_embd.weight", c.n_embd, c.n_ctx_train, true));
+  }
+  CORRAL_ASSIGN_OR_RETURN(w.token_types, b.Table("token_types.weight", c.n_embd, 1, false));
+  CORRAL_ASSIGN_OR_RETURN(w.embd_norm, b.Vector("token_embd_norm.weight", c.n_embd));
+  CORRAL_ASSIGN_OR_RETURN(w.embd_norm_b, b.Vector("token_embd_norm.bias", c.n_embd));
+  w.layers.resize(static_cast<size_t>(c.n_layer));
+  for (int64_t i = 0; i < c.n_layer; ++i) {
+    LayerWeights& l = w.layers[static_cast<size_t>(i)];
+    const std::string p = "blk." + std::to_string(i) + ".";
+    CORRAL_ASSIGN_OR_RETURN(const gguf::TensorInfo* fused, b.Find(p + "attn_qkv.weight", false));
+    if (fused != nullptr) {
+      CORRAL_ASSIGN_OR_RETURN(WeightView qkv,
+                              b.Matrix(p + "attn_qkv.weight", c.n_embd, c.q_dim() + c.k_dim() + c.v_dim()));
+      l.wq = RowRange(qkv, 0, c.q_dim());
+      l.wk = RowRange(qkv, c.q_dim(), c.k_dim());
+      l.wv = RowRange(qkv, c.q_dim() + c.k_dim(), c.v_dim());
+      CORRAL_ASSIGN_OR_RETURN(std::span<const float> bqkv,
+                              b.Vector(p + "attn_qkv.bias", c.q_dim() + c.k_dim() + c.v_dim(), false));
+      if (!bqkv.empty()) {
+        l.bq = bqkv.subspan(0, static_cast<size_t>(c.q_dim()));
+        l.bk = bqkv.subspan(static_cast<size_t>(c.q_dim()), static_cast<size_t>(c.k_dim()));
+        l.bv = bqkv.subspan(static_cast<size_t>(c.q_dim() + c.k_dim()), static_cast<size_t>(c.v_dim()));
+      }
+    } else {
+      CORRAL_ASSIGN_OR_RETURN(l.wq, b.Matrix(p + "attn_q.weight", c.n_embd, c.q_dim()));
+      CORRAL_ASSIGN_OR_RETURN(l.wk, b.Matrix(p + "attn_k.weight", c.n_embd, c.k_dim()));
+      CORRAL_ASSIGN_OR_RETURN(l.wv, b.Matrix(p + "attn_v.weight", c.n_embd, c.v_dim()));
+    }
+    // Separate biases may accompany a fused matrix in older files (llama.cpp looks for them too).
+    if (l.bq.empty()) {
+      CORRAL_ASSIGN_OR_RETURN(l.bq, b.Vector(p + "attn_q.bias", c.q_dim(), false));
+      CORRAL_ASSIGN_OR_RETURN(l.bk, b.Vector(p + "attn_k.bias", c.k_dim(), false));
+      CORRAL_ASSIGN_OR_RETURN(l.bv, b.Vector(p + "attn_v.bias", c.v_dim(), false));
+    }
+    CORRAL_ASSIGN_OR_RETURN(l.wo, b.Matrix(p + "attn_output.weight", c.n_head * c.head_dim_v, c.n_embd));
+    CORRAL_ASSIGN_OR_RETURN(l.bo, b.Vector(p + "attn_output.bias", c.n_embd, false));
+    CORRAL_ASSIGN_OR_RETURN(l.attn_out_norm, b.Vector(p + "attn_output_norm.weight", c.n_embd));
+    CORRAL_ASSIGN_OR_RETURN(l.attn_out_norm_b, b.Vector(p + "attn_output_norm.bias", c.n_embd));
+    CORRAL_ASSIGN_OR_RETURN(l.w_up, b.Matrix(p + "ffn_up.weight", c.n_embd, c.n_ff));
+    CORRAL_ASSIGN_OR_RETURN(l.w_down, b.Matrix(p + "ffn_down.weight", c.n_ff, c.n_embd));
+    if (nomic) {
+      CORRAL_ASSIGN_OR_RETURN(l.w_gate, b.Matrix(p + "ffn_gate.weight", c.n_embd, c.n_ff));
+    } else {
+      CORRAL_ASSIGN_OR_RETURN(l.b_up, b.Vector(p + "ffn_up.bias", c.n_ff, false));
+      CORRAL_ASSIGN_OR_RETURN(l.b_down, b.Vector(p + "ffn_down.bias", c.n_embd, false));
+    }
+    CORRAL_ASSIGN_OR_RETURN(l.layer_out_norm, b.Vector(p + "layer_output_norm.weight", c.n_embd));
+    CORRAL_ASSIGN_OR_RETURN(l.layer_out_norm_b, b.Vector(p + "layer_output_norm.bias", c.n_embd));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Weights> BindWeights(const gguf::File& file, Config& c) {
@@ -96,6 +172,11 @@ Result<Weights> BindWeights(const gguf::File& file, Config& c) {
                                std::string(DTypeName(w.token_embd->type)) + ", which cannot be dequantized");
   }
   c.n_vocab = w.token_embd->shape.ne[1];
+  if (c.is_embedding_only()) {
+    CORRAL_RETURN_IF_ERROR(BindBert(b, c, w));
+    w.bytes = b.bytes();
+    return w;
+  }
   CORRAL_ASSIGN_OR_RETURN(w.output_norm, b.Vector("output_norm.weight", c.n_embd));
   CORRAL_ASSIGN_OR_RETURN(const gguf::TensorInfo* output, b.Find("output.weight", false));
   CORRAL_ASSIGN_OR_RETURN(

@@ -24,12 +24,20 @@ struct LayerWeights {
   WeightView w_down;
   std::span<const float> post_ffn_norm;  // gemma3
   std::span<const float> rope_factors;   // Llama 3 rope_freqs.weight (shared by every layer) or empty
+  // bert: a bias for every projection (optional, as in llama.cpp) and two post-norm LayerNorms with biases.
+  std::span<const float> bo, b_up, b_down;
+  std::span<const float> attn_out_norm, attn_out_norm_b, layer_out_norm, layer_out_norm_b;
 };
 
 struct Weights {
   const gguf::TensorInfo* token_embd = nullptr;  // rows dequantized one token at a time
   std::span<const float> output_norm;
-  WeightView output;  // token_embd itself when the model ties them (no output.weight)
+  WeightView output;  // token_embd itself when the model ties them (no output.weight); none for bert
+  // bert: absolute positions (none in nomic-bert), token type 0's row, and the LayerNorm of the summed
+  // embeddings.
+  const gguf::TensorInfo* position_embd = nullptr;
+  const gguf::TensorInfo* token_types = nullptr;  // optional
+  std::span<const float> embd_norm, embd_norm_b;
   std::vector<LayerWeights> layers;
   size_t bytes = 0;  // every tensor bound, counted once
 };

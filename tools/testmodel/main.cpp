@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
   std::string dtype = "f16";
   app.add_option("--vocab", vocab_path, "vocab GGUF whose tokenizer.* keys are copied")->required();
   app.add_option("--out", out_path, "output GGUF")->required();
-  app.add_option("--arch", arch, "llama, qwen2, qwen3, gemma3 or phi3")->capture_default_str();
+  app.add_option("--arch", arch, "llama, qwen2, qwen3, gemma3, phi3, bert or nomic-bert")
+      ->capture_default_str();
   app.add_option("--dim", spec.dim, "embedding length")->capture_default_str();
   app.add_option("--layers", spec.layers, "block count")->capture_default_str();
   app.add_option("--heads", spec.heads, "attention heads")->capture_default_str();
@@ -56,6 +57,9 @@ int main(int argc, char** argv) {
                  "type of the 2-D weights: f32, f16 (as mkgguf.mjs), or any type corral quantizes to "
                  "(q8_0, q4_0, q4_K, q6_K, ...: every matrix in that type, like llama-quantize --pure)")
       ->capture_default_str();
+  std::string pooling = "mean";
+  app.add_option("--pooling", pooling, "bert/nomic-bert pooling_type: none, mean, cls or last")
+      ->capture_default_str();
   app.add_option("--seed", spec.seed, "uint32 seed")->capture_default_str();
   app.add_option("--logit-std", spec.logit_std, "target std of the logits")->capture_default_str();
   app.add_option("--norm-std", spec.norm_std, "spread of RMSNorm weights around 1")->capture_default_str();
@@ -73,6 +77,12 @@ int main(int argc, char** argv) {
   std::optional<corral::testmodel::Arch> parsed_arch = corral::testmodel::ArchFromName(arch);
   if (!parsed_arch) return Fail(corral::Status::InvalidArgument("--arch: unknown architecture " + arch));
   spec.arch = *parsed_arch;
+  const char* const kPoolings[] = {"none", "mean", "cls", "last"};
+  spec.pooling = -1;
+  for (int i = 0; i < 4; ++i) {
+    if (pooling == kPoolings[i]) spec.pooling = i;
+  }
+  if (spec.pooling < 0) return Fail(corral::Status::InvalidArgument("--pooling: none, mean, cls or last"));
   if (rope_scaling.starts_with("llama3:")) {
     spec.llama3_rope_factor = std::atof(rope_scaling.c_str() + 7);
     if (spec.llama3_rope_factor <= 0)

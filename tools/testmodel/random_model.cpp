@@ -48,6 +48,11 @@ class RecipeList {
   void Matrix(std::string name, int64_t ne0, int64_t ne1, double std_dev) {
     recipes_.push_back({std::move(name), {ne0, ne1}, std_dev, 0, true, {}});
   }
+  // A 2-D table kept in f32 whatever the model's type (bert's token_types: ggml cannot add an f16 row to
+  // f32 activations, so llama.cpp's converter keeps it f32).
+  void F32Table(std::string name, int64_t ne0, int64_t ne1, double std_dev) {
+    recipes_.push_back({std::move(name), {ne0, ne1}, std_dev, 0, false, {}});
+  }
   void Vector(std::string name, int64_t n, double std_dev, double mean) {
     recipes_.push_back({std::move(name), {n}, std_dev, mean, false, {}});
   }
@@ -99,9 +104,10 @@ struct Shape {
 Shape ResolveShape(const ModelSpec& s) {
   const bool llama_like = s.arch == Arch::kLlama || s.arch == Arch::kPhi3;
   return {s.head_dim != 0 ? s.head_dim : s.dim / s.heads,
-          Resolved(s.rope_base, s.arch == Arch::kLlama  ? 500000
-                                : s.arch == Arch::kPhi3 ? 10000
-                                                        : 1000000),
+          Resolved(s.rope_base, s.arch == Arch::kLlama       ? 500000
+                                : s.arch == Arch::kPhi3      ? 10000
+                                : s.arch == Arch::kNomicBert ? 1000
+                                                             : 1000000),
           Resolved(s.rms_eps, llama_like ? 1e-5 : 1e-6),
           Resolved(s.embd_std, s.arch == Arch::kGemma3 ? 1 / static_cast<double>(s.dim)
                                                        : 1 / std::sqrt(static_cast<double>(s.dim)))};
@@ -120,9 +126,13 @@ Status CheckSpec(const ModelSpec& s, const Shape& shape) {
   if (shape.head_dim < 2 || shape.head_dim % 2 != 0) {
     return Status::InvalidArgument("the head dimension must be an even integer (RoPE rotates pairs)");
   }
-  const bool fixed_head_dim = s.arch == Arch::kLlama || s.arch == Arch::kQwen2 || s.arch == Arch::kPhi3;
+  const bool fixed_head_dim = s.arch == Arch::kLlama || s.arch == Arch::kQwen2 || s.arch == Arch::kPhi3 ||
+                              s.arch == Arch::kBert || s.arch == Arch::kNomicBert;
   if (fixed_head_dim && shape.head_dim * s.heads != s.dim) {
     return Status::InvalidArgument(std::string(ArchName(s.arch)) + " needs head-dim * heads == dim");
+  }
+  if ((s.arch == Arch::kBert || s.arch == Arch::kNomicBert) && (s.pooling < 0 || s.pooling > 3)) {
+    return Status::InvalidArgument("bert pooling must be 0 (none), 1 (mean), 2 (cls) or 3 (last)");
   }
   if (s.llama3_rope_factor > 0 && s.arch != Arch::kLlama) {
     return Status::InvalidArgument("llama3 rope scaling is for the llama architecture");
@@ -135,6 +145,46 @@ Status CheckSpec(const ModelSpec& s, const Shape& shape) {
                                    "'s block size " + std::to_string(Traits(type).block_size));
   }
   return Status::Ok();
+}
+
+// bert, in the order llama.cpp's converter writes it: matrices ~ N(0, 1/fan_in); the embedding tables
+// ~ N(0, embd_std²) (their sum is LayerNormed at once, so only their relative sizes matter); LayerNorm
+// weights ~ 1 + N(0, norm_std²); every bias and LayerNorm bias ~ N(0, (bias_std / 5)²), small enough that
+// the attention stays spread over the sequence.
+RecipeList PlanBertTensors(const ModelSpec& spec, const Shape& shape, int64_t n_vocab) {
+  const int64_t dim = spec.dim;
+  const auto inv_sqrt = [](int64_t n) { return 1 / std::sqrt(static_cast<double>(n)); };
+  const double bias_std = spec.bias_std / 5;
+  const bool nomic = spec.arch == Arch::kNomicBert;
+  RecipeList r;
+  r.Matrix("token_embd.weight", dim, n_vocab, shape.embd_std);
+  r.F32Table("token_types.weight", dim, 2, shape.embd_std);
+  if (!nomic) r.Matrix("position_embd.weight", dim, spec.ctx, shape.embd_std);
+  r.Vector("token_embd_norm.weight", dim, spec.norm_std, 1);
+  r.Vector("token_embd_norm.bias", dim, bias_std, 0);
+  for (int64_t layer = 0; layer < spec.layers; ++layer) {
+    const std::string p = "blk." + std::to_string(layer) + ".";
+    if (nomic) {
+      r.Matrix(p + "attn_qkv.weight", dim, 3 * dim, inv_sqrt(dim));
+    } else {
+      for (const char* qkv : {"attn_q", "attn_k", "attn_v"}) {
+        r.Matrix(p + qkv + ".weight", dim, dim, inv_sqrt(dim));
+        r.Vector(p + qkv + ".bias", dim, bias_std, 0);
+      }
+    }
+    r.Matrix(p + "attn_output.weight", dim, dim, inv_sqrt(dim));
+    if (!nomic) r.Vector(p + "attn_output.bias", dim, bias_std, 0);
+    r.Vector(p + "attn_output_norm.weight", dim, spec.norm_std, 1);
+    r.Vector(p + "attn_output_norm.bias", dim, bias_std, 0);
+    r.Matrix(p + "ffn_up.weight", dim, spec.ffn, inv_sqrt(dim));
+    if (nomic) r.Matrix(p + "ffn_gate.weight", dim, spec.ffn, inv_sqrt(dim));
+    if (!nomic) r.Vector(p + "ffn_up.bias", spec.ffn, bias_std, 0);
+    r.Matrix(p + "ffn_down.weight", spec.ffn, dim, inv_sqrt(spec.ffn));
+    if (!nomic) r.Vector(p + "ffn_down.bias", dim, bias_std, 0);
+    r.Vector(p + "layer_output_norm.weight", dim, spec.norm_std, 1);
+    r.Vector(p + "layer_output_norm.bias", dim, bias_std, 0);
+  }
+  return r;
 }
 
 // Tensors in mkgguf's order, with its standard deviations: every matrix ~ N(0, 1/fan_in), norm weights
@@ -225,7 +275,8 @@ Status AddTensor(const ModelSpec& spec, const Recipe& recipe, DType type, gguf::
 }  // namespace
 
 std::optional<Arch> ArchFromName(std::string_view name) {
-  for (Arch a : {Arch::kLlama, Arch::kQwen2, Arch::kQwen3, Arch::kGemma3, Arch::kPhi3}) {
+  for (Arch a : {Arch::kLlama, Arch::kQwen2, Arch::kQwen3, Arch::kGemma3, Arch::kPhi3, Arch::kBert,
+                 Arch::kNomicBert}) {
     if (ArchName(a) == name) return a;
   }
   return std::nullopt;
@@ -243,6 +294,10 @@ std::string_view ArchName(Arch arch) {
       return "gemma3";
     case Arch::kPhi3:
       return "phi3";
+    case Arch::kBert:
+      return "bert";
+    case Arch::kNomicBert:
+      return "nomic-bert";
   }
   return "llama";
 }
@@ -258,7 +313,8 @@ Status BuildRandomModel(const gguf::File& vocab, const std::string& vocab_label,
   const auto n_vocab = static_cast<int64_t>(tokens->size());
   const std::string a(ArchName(spec.arch));
   const std::string seed = std::to_string(spec.seed);
-  const RecipeList recipes = PlanTensors(spec, shape, n_vocab);
+  const bool bert = spec.arch == Arch::kBert || spec.arch == Arch::kNomicBert;
+  const RecipeList recipes = bert ? PlanBertTensors(spec, shape, n_vocab) : PlanTensors(spec, shape, n_vocab);
   CORRAL_ASSIGN_OR_RETURN(std::vector<DType> types, PlanTypes(spec, recipes.recipes()));
 
   // Metadata: mkgguf.mjs's keys, types and order.
@@ -283,8 +339,17 @@ Status BuildRandomModel(const gguf::File& vocab, const std::string& vocab_label,
   out->SetU32(a + ".feed_forward_length", u32(spec.ffn));
   out->SetU32(a + ".attention.head_count", u32(spec.heads));
   out->SetU32(a + ".attention.head_count_kv", u32(spec.kv_heads));
-  out->SetF32(a + ".rope.freq_base", static_cast<float>(shape.rope_base));
-  out->SetF32(a + ".attention.layer_norm_rms_epsilon", static_cast<float>(shape.rms_eps));
+  if (bert) {
+    // BERT's LayerNorm epsilon (1e-12 in bert-base and bge), bidirectional attention, the pooling.
+    out->SetF32(a + ".attention.layer_norm_epsilon", 1e-12f);
+    out->SetBool(a + ".attention.causal", false);
+    out->SetU32(a + ".pooling_type", static_cast<uint32_t>(spec.pooling));
+    if (spec.arch == Arch::kNomicBert)
+      out->SetF32(a + ".rope.freq_base", static_cast<float>(shape.rope_base));
+  } else {
+    out->SetF32(a + ".rope.freq_base", static_cast<float>(shape.rope_base));
+    out->SetF32(a + ".attention.layer_norm_rms_epsilon", static_cast<float>(shape.rms_eps));
+  }
   if (spec.arch == Arch::kLlama || spec.arch == Arch::kPhi3) {
     out->SetU32(a + ".rope.dimension_count", u32(shape.head_dim));
   }
@@ -298,6 +363,10 @@ Status BuildRandomModel(const gguf::File& vocab, const std::string& vocab_label,
   }
   for (const gguf::KeyValue& kv : vocab.metadata()) {
     if (kv.key.starts_with("tokenizer.")) out->SetValue(kv.key, kv.value);
+  }
+  // llama.cpp refuses a bert without a token type count (the bert vocabs carry it; others do not).
+  if (bert && vocab.Find("tokenizer.ggml.token_type_count") == nullptr) {
+    out->SetU32("tokenizer.ggml.token_type_count", 2);
   }
   if (!spec.chat_template.empty()) out->SetString("tokenizer.chat_template", spec.chat_template);
   out->SetU32("general.quantization_version", 2);

@@ -18,5 +18,9 @@ Status Qwen3Block(Forward& f, const LayerWeights& w, int layer);
 Status Gemma3Block(Forward& f, const LayerWeights& w, int layer);
 // phi3: llama's math over fused q/k/v and gate/up tensors (split into row ranges when bound), NeoX RoPE.
 Status Phi3Block(Forward& f, const LayerWeights& w, int layer);
+// bert: bidirectional attention, post-norm LayerNorms, GELU feed-forward, biases everywhere.
+Status BertBlock(Forward& f, const LayerWeights& w, int layer);
+// nomic-bert: bert with NeoX RoPE on q and k (no position table) and a SwiGLU feed-forward without biases.
+Status NomicBertBlock(Forward& f, const LayerWeights& w, int layer);
 
 }  // namespace corral::model

@@ -19,6 +19,27 @@ void RmsNorm(const float* x, std::span<const float> w, float eps, int64_t n, flo
   }
 }
 
+void LayerNorm(const float* x, std::span<const float> w, std::span<const float> b, float eps, int64_t n,
+               float* y) {
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i]);
+  const float mean = static_cast<float>(sum / static_cast<double>(n));
+  double sum2 = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float d = x[i] - mean;
+    y[i] = d;
+    sum2 += static_cast<double>(d * d);
+  }
+  const float variance = static_cast<float>(sum2 / static_cast<double>(n));
+  const float scale = 1.0f / std::sqrt(variance + eps);
+  for (int64_t i = 0; i < n; ++i) {
+    float v = y[i] * scale;
+    if (!w.empty()) v *= w[static_cast<size_t>(i)];
+    if (!b.empty()) v += b[static_cast<size_t>(i)];
+    y[i] = v;
+  }
+}
+
 void RopeCache(const RopeParams& p, int32_t pos, float* cache) {
   const float theta_scale = std::pow(p.freq_base, -2.0f / static_cast<float>(p.n_dims));
   float theta = static_cast<float>(pos);
@@ -90,6 +111,20 @@ void GeGlu(const uint16_t* table, const float* gate, const float* up, int64_t n,
       a = Fp16ToFp32(table[Fp32ToFp16(g)]);
     }
     out[i] = a * up[i];
+  }
+}
+
+void Gelu(const uint16_t* table, const float* x, int64_t n, float* out) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    // Beyond ±10 ggml skips the table: gelu(x) is 0 or x there to f32 precision.
+    if (v <= -10.0f) {
+      out[i] = 0.0f;
+    } else if (v >= 10.0f) {
+      out[i] = v;
+    } else {
+      out[i] = Fp16ToFp32(table[Fp32ToFp16(v)]);
+    }
   }
 }
 

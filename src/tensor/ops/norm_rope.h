@@ -12,6 +12,12 @@ namespace corral::ops {
 // before the separate multiply by the weight; w may be empty (no weight). y may alias x.
 void RmsNorm(const float* x, std::span<const float> w, float eps, int64_t n, float* y);
 
+// LayerNorm: y = (x − mean) / sqrt(var + eps) · w + b (ggml_norm, then the weight and bias as llama.cpp's
+// build_norm applies them): mean and variance summed in double, the scale applied in float. w and b may be
+// empty. y may alias x.
+void LayerNorm(const float* x, std::span<const float> w, std::span<const float> b, float eps, int64_t n,
+               float* y);
+
 // Rotary position embedding. kNormal rotates adjacent pairs (x[2i], x[2i+1]) (llama); kNeox rotates
 // (x[i], x[i + n_dims/2]) (GPT-NeoX layout: qwen2/qwen3/gemma3/phi3).
 enum class RopeMode { kNormal, kNeox };
@@ -42,5 +48,8 @@ void SwiGlu(const float* gate, const float* up, int64_t n, float* out);
 // MakeGeluTable.
 void GeGlu(const uint16_t* table, const float* gate, const float* up, int64_t n, float* out);
 void MakeGeluTable(std::span<uint16_t> table);  // REQUIRES table.size() == 65536
+// GELU alone (bert's feed-forward), by the same table: ggml's ggml_vec_gelu_f32 with GGML_GELU_FP16. x may
+// alias out.
+void Gelu(const uint16_t* table, const float* x, int64_t n, float* out);
 
 }  // namespace corral::ops
