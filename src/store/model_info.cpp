@@ -1,5 +1,6 @@
 #include "store/model_info.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -87,7 +88,13 @@ std::string ParametersText(const Params& params) {
 
 std::vector<std::string> Capabilities(const ModelInfo& m, const gguf::File& file, const std::string& arch) {
   std::vector<std::string> caps;
-  const bool embedding = file.Find(arch + ".pooling_type") != nullptr;
+  // Ollama's rule is the pooling_type key; an encoder family without a language-model head embeds even
+  // when a file lacks the key (corral cannot generate with it: model::Config::is_embedding_only).
+  static constexpr std::string_view kEncoderArchs[] = {
+      "bert", "nomic-bert", "nomic-bert-moe", "jina-bert-v2", "jina-bert-v3", "modern-bert", "neo-bert"};
+  const bool encoder =
+      std::find(std::begin(kEncoderArchs), std::end(kEncoderArchs), arch) != std::end(kEncoderArchs);
+  const bool embedding = encoder || file.Find(arch + ".pooling_type") != nullptr;
   caps.push_back(embedding ? "embedding" : "completion");
   std::string tpl = m.template_text;
   bool go = m.has_template;
