@@ -20,7 +20,7 @@ struct Scheduler::Entry {
 
 size_t LoadedModel::size_bytes() const {
   std::lock_guard lock(embed_mutex_);
-  return model_->weight_bytes() + runner_->context_bytes() +
+  return model_->weight_bytes() + (runner_ ? runner_->context_bytes() : 0) +
          (embed_context_ ? embed_context_->memory_bytes() : 0);
 }
 
@@ -29,7 +29,9 @@ Result<std::vector<float>> LoadedModel::Embed(std::span<const int32_t> tokens) c
   if (!embed_context_) {
     model::ContextOptions o;
     o.n_ctx = num_ctx_;
-    o.n_batch_max = std::min(num_batch_, num_ctx_);
+    // A bidirectional model (bert) needs an input whole in one batch (llama.cpp likewise needs n_ubatch ≥
+    // the input for non-causal models): let the batch hold the whole context.
+    o.n_batch_max = model_->config().causal ? std::min(num_batch_, num_ctx_) : num_ctx_;
     o.n_outputs_max = o.n_batch_max;  // mean pooling reads every token's state
     o.n_threads = num_thread_;
     o.embeddings = true;
@@ -85,13 +87,14 @@ Result<std::unique_ptr<LoadedModel>> Scheduler::Load(ModelSpec spec, int num_ctx
   loaded->num_ctx_ = ctx;
   loaded->num_batch_ = options_.num_batch;
   loaded->num_thread_ = options_.num_thread;
+  loaded->spec_ = std::move(spec);
+  if (loaded->model_->config().is_embedding_only()) return loaded;  // embeddings only: no runner
   CORRAL_ASSIGN_OR_RETURN(loaded->runner_, engine::Runner::Create(*loaded->model_, t,
                                                                   {.num_ctx = ctx,
                                                                    .n_parallel = options_.num_parallel,
                                                                    .n_batch = options_.num_batch,
                                                                    .n_threads = options_.num_thread,
                                                                    .max_queue = options_.max_queue}));
-  loaded->spec_ = std::move(spec);
   return loaded;
 }
 

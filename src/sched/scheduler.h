@@ -5,7 +5,7 @@
 //
 //   Scheduler scheduler(resolver, {.keep_alive = 5min});
 //   CORRAL_ASSIGN_OR_RETURN(Scheduler::Lease lease, scheduler.Acquire("llama3.2", std::nullopt, 0));
-//   lease->runner().Submit(...);   // the model stays loaded while `lease` lives
+//   lease->runner()->Submit(...);   // the model stays loaded while `lease` lives
 //
 // Thread-safe. Loading happens under the scheduler's lock: requests for other models wait for it.
 #pragma once
@@ -68,7 +68,8 @@ class LoadedModel {
   const model::Model& model() const { return *model_; }
   const tokenizer::Tokenizer& tokenizer() const { return *tokenizer_; }
   const chat::ChatTemplate& chat_template() const { return chat_template_; }
-  engine::Runner& runner() const { return *runner_; }
+  // The generation runner; null for an embedding-only model (bert), which has no language-model head.
+  engine::Runner* runner() const { return runner_.get(); }
   int num_ctx() const { return num_ctx_; }
   // Weights plus the contexts (KV cache and scratch).
   size_t size_bytes() const;

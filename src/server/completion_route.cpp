@@ -19,8 +19,14 @@ void RunCompletion(std::shared_ptr<CompletionJob> job, bool stream, CompletionFo
   request.grammar = job->grammar;
   request.logprobs = job->logprobs;
   request.top_logprobs = job->top_logprobs;
-  Result<std::shared_ptr<CompletionStream>> started =
-      CompletionStream::Start(job->lease->model().runner(), request);
+  engine::Runner* runner = job->lease->model().runner();
+  if (runner == nullptr) {
+    // Ollama's answer for an embedding model asked to generate (its capability check).
+    format.error(res, Status::InvalidArgument("\"" + job->lease->model().spec().name +
+                                              "\" does not support generate"));
+    return;
+  }
+  Result<std::shared_ptr<CompletionStream>> started = CompletionStream::Start(*runner, request);
   if (!started.ok()) {
     format.error(res, started.status());
     return;

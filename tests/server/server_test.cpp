@@ -36,6 +36,11 @@ class ServerTest : public ::testing::Test {
     const corral::testing::ProcessResult r =
         corral::testing::WriteTinyLlama(*dir_ / "tiny.gguf", 3, 64, 4096);
     ASSERT_EQ(r.exit_code, 0) << r.err;
+    // "minilm": an embedding-only model (bert, WordPiece vocab, mean pooling).
+    const corral::testing::ProcessResult bert = corral::testing::WriteTestModel(
+        *dir_ / "minilm.gguf", "ggml-vocab-bert-bge.gguf",
+        {.dim = 64, .layers = 1, .heads = 2, .kv_heads = 2, .ffn = 128, .ctx = 128}, {"--arch", "bert"});
+    ASSERT_EQ(bert.exit_code, 0) << bert.err;
   }
   static void TearDownTestSuite() {
     fs::remove_all(*dir_);
@@ -49,9 +54,16 @@ class ServerTest : public ::testing::Test {
     StopServer();
     options.num_thread = 2;
     if (options.num_ctx == 4096) options.num_ctx = 1024;
-    // "tiny" (and "tiny:latest") name the test model; anything else is unknown.
+    // "tiny" (and "tiny:latest") name the test model, "minilm" the embedding model; anything else is unknown.
     scheduler_ = std::make_unique<sched::Scheduler>(
         [](std::string_view name) -> Result<sched::ModelSpec> {
+          if (name == "minilm") {
+            sched::ModelSpec spec;
+            spec.name = "minilm:latest";
+            spec.gguf = *dir_ / "minilm.gguf";
+            spec.digest = "fedcba9876543210";
+            return spec;
+          }
           if (name != "tiny" && name != "tiny:latest")
             return Status::NotFound("no model " + std::string(name));
           sched::ModelSpec spec;
@@ -519,7 +531,7 @@ TEST_F(ServerTest, AClientThatHangsUpFreesItsSequence) {
   ASSERT_TRUE(lease.ok());
   bool freed = false;
   for (int i = 0; i < 300 && !freed; ++i) {
-    freed = (*lease)->model().runner().stats().running == 0;
+    freed = (*lease)->model().runner()->stats().running == 0;
     if (!freed) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_TRUE(freed) << "the sequence kept running after its client left";
@@ -623,6 +635,24 @@ double Norm(const Json& v) {
   double sum = 0;
   for (const Json& x : v) sum += x.get<double>() * x.get<double>();
   return std::sqrt(sum);
+}
+
+TEST_F(ServerTest, AnEmbeddingModelEmbedsAndRefusesToGenerate) {
+  auto embed = Post("/api/embed", {{"model", "minilm"}, {"input", {"Hello world", "Goodbye"}}});
+  ASSERT_TRUE(embed);
+  ASSERT_EQ(embed->status, 200) << embed->body;
+  const Json e = Json::parse(embed->body);
+  ASSERT_EQ(e["embeddings"].size(), 2u);
+  EXPECT_EQ(e["embeddings"][0].size(), 64u);
+  EXPECT_NEAR(Norm(e["embeddings"][0]), 1.0, 1e-5);
+  EXPECT_NE(e["embeddings"][0], e["embeddings"][1]);
+  EXPECT_EQ(e["prompt_eval_count"].get<int>(), 4 + 3);  // [CLS] hello world [SEP], [CLS] goodbye [SEP]
+
+  // Ollama answers 400 '"all-minilm" does not support generate' for an embedding model.
+  auto generate = Post("/api/generate", {{"model", "minilm"}, {"prompt", "Hello"}, {"stream", false}});
+  ASSERT_TRUE(generate);
+  EXPECT_EQ(generate->status, 400) << generate->body;
+  EXPECT_NE(generate->body.find("does not support generate"), std::string::npos) << generate->body;
 }
 
 TEST_F(ServerTest, Embeddings) {
