@@ -23,7 +23,7 @@ void RunCompletion(std::shared_ptr<CompletionJob> job, bool stream, CompletionFo
   if (runner == nullptr) {
     // Ollama's answer for an embedding model asked to generate (its capability check).
     format.error(res, Status::InvalidArgument("\"" + job->lease->model().spec().name +
-                                              "\" does not support generate"));
+                                              "\" does not support " + job->capability));
     return;
   }
   Result<std::shared_ptr<CompletionStream>> started = CompletionStream::Start(*runner, request);

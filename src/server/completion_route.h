@@ -28,6 +28,8 @@ struct CompletionJob {
   // A prompt too long for the context is cut as Ollama cuts it (Ollama's `truncate`, default true); false:
   // it is refused.
   bool truncate = true;
+  // What the request asks of the model, for Ollama's capability error ("... does not support chat").
+  std::string capability = "generate";
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
 

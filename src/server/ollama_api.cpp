@@ -281,6 +281,7 @@ void Chat(sched::Scheduler& scheduler, const httplib::Request& req, httplib::Res
   }
   Result<std::shared_ptr<CompletionJob>> job = Lease(scheduler, *common);
   if (!job.ok()) return SendOllamaError(res, job.status());
+  (*job)->capability = "chat";
   const bool tools = !request.tools.empty();
   const sched::LoadedModel& model = (*job)->lease->model();
   if (tools) {

@@ -384,10 +384,10 @@ TEST_F(ServerTest, OpenAiCompletionsModelsAndErrors) {
   auto no_model = client_->Get("/v1/models/nope");
   ASSERT_TRUE(no_model);
   EXPECT_EQ(no_model->status, 404);
-  auto tools = Post("/v1/chat/completions",
-                    {{"model", "tiny"},
-                     {"messages", {{{"role", "user"}, {"content", "x"}}}},
-                     {"tools", {{{"type", "function"}, {"function", {{"name", "f"}}}}}}});
+  auto tools =
+      Post("/v1/chat/completions", {{"model", "tiny"},
+                                    {"messages", {{{"role", "user"}, {"content", "x"}}}},
+                                    {"tools", {{{"type", "function"}, {"function", {{"name", "f"}}}}}}});
   ASSERT_TRUE(tools);
   EXPECT_EQ(tools->status, 400);
   EXPECT_EQ(Json::parse(tools->body)["error"]["message"], "tiny:latest does not support tools");
@@ -653,6 +653,17 @@ TEST_F(ServerTest, AnEmbeddingModelEmbedsAndRefusesToGenerate) {
   ASSERT_TRUE(generate);
   EXPECT_EQ(generate->status, 400) << generate->body;
   EXPECT_NE(generate->body.find("does not support generate"), std::string::npos) << generate->body;
+  auto chat =
+      Post("/api/chat",
+           {{"model", "minilm"}, {"messages", {{{"role", "user"}, {"content", "Hi"}}}}, {"stream", false}});
+  ASSERT_TRUE(chat);
+  EXPECT_EQ(chat->status, 400) << chat->body;
+  EXPECT_NE(chat->body.find("does not support chat"), std::string::npos) << chat->body;
+  auto openai = Post("/v1/chat/completions",
+                     {{"model", "minilm"}, {"messages", {{{"role", "user"}, {"content", "Hi"}}}}});
+  ASSERT_TRUE(openai);
+  EXPECT_EQ(openai->status, 400) << openai->body;
+  EXPECT_EQ(Json::parse(openai->body)["error"]["type"], "invalid_request_error");
 }
 
 TEST_F(ServerTest, Embeddings) {
