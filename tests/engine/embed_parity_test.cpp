@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/run_process.h"
+#include "embed_reference.h"
 #include "engine/embedder.h"
 #include "engine/prompt.h"
 #include "test_models.h"
@@ -30,15 +31,9 @@ TEST(EmbedParity, LastTokenStateEqualsLlamaCpp) {
   ASSERT_EQ(made.exit_code, 0) << made.err;
   const std::vector<std::string> texts = {"Hello world", "The quick brown fox jumps over the lazy dog.",
                                           "東京は日本の首都です。", "x"};
-  {
-    std::ofstream jsonl(dir / "texts.jsonl");
-    for (const std::string& t : texts) jsonl << nlohmann::json(t).dump() << "\n";
-  }
-  const corral::testing::ProcessResult ref = corral::testing::RunProcess(
-      {"node", (corral::testing::SourceDir() / "tests" / "engine" / "embed_ref.mjs").string(),
-       model_path.string(), (dir / "texts.jsonl").string()});
-  ASSERT_EQ(ref.exit_code, 0) << ref.err;
-  const nlohmann::json want = nlohmann::json::parse(ref.out);
+  std::string error;
+  const nlohmann::json want = corral::testing::LlamaCppEmbeddings(model_path, texts, dir, error);
+  ASSERT_TRUE(want.is_array()) << error;
   ASSERT_EQ(want.size(), texts.size());
 
   auto model = model::Model::Load(model_path);
