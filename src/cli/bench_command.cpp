@@ -1,11 +1,12 @@
-// `corral bench MODEL [-p 512] [-n 128] [-t 2] [-r 3] [-d DEPTH] [-b 512] [--json]`: prefill and decode
-// speed with llama-bench's method, so the two compare directly: the prefill test evaluates -p random tokens
-// (a BOS first) in batches of -b and times the whole prompt; the decode test generates -n tokens one forward
-// pass at a time. With -d the sequence first holds DEPTH tokens (not timed), so attention reads a deep cache.
-// With --parallel N the decode test runs N sequences at once, one token of each per forward pass (what the
-// server's continuous batching does with N clients), and reports their tokens together, as
-// llama-batched-bench does. Each test runs once to warm up, then -r times; the median is reported. Model
-// loading is not timed.
+// `corral bench MODEL [-p 512] [-n 128] [-t 2] [-r 3] [-d DEPTH] [-b 512] [--mmap 0|1] [--json]`: prefill and
+// decode speed with llama-bench's method, so the two compare directly: the prefill test evaluates -p random
+// tokens (a BOS first) in batches of -b and times the whole prompt; the decode test generates -n tokens one
+// forward pass at a time. With -d the sequence first holds DEPTH tokens (not timed), so attention reads a
+// deep cache. With --parallel N the decode test runs N sequences at once, one token of each per forward pass
+// (what the server's continuous batching does with N clients), and reports their tokens together, as
+// llama-batched-bench does. --mmap is Ollama's use_mmap (llama-bench's -mmp): 1 reads the weights in place
+// from the file's map, 0 copies them into memory of their own; left out, the loader's default. Each test runs
+// once to warm up, then -r times; the median is reported. Model loading is not timed.
 #include <sys/resource.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -37,6 +39,7 @@ struct BenchArgs {
   int depth = 0;
   int batch = 512;
   int parallel = 1;
+  std::optional<bool> use_mmap;
   bool json = false;
 };
 
@@ -113,7 +116,7 @@ int RunBench(const BenchArgs& args) {
       args.threads < 0 || args.parallel < 1 || args.parallel > args.batch) {
     return Fail("bench: -p, -n and -d must be ≥ 0, -r and -b ≥ 1, -t ≥ 0, 1 ≤ --parallel ≤ -b");
   }
-  Result<std::unique_ptr<model::Model>> model = model::Model::Load(args.model);
+  Result<std::unique_ptr<model::Model>> model = model::Model::Load(args.model, {.use_mmap = args.use_mmap});
   if (!model.ok()) return Fail(args.model + ": " + model.status().ToString());
   const model::Config& config = (*model)->config();
   // The KV pool holds every sequence's positions.
@@ -155,6 +158,7 @@ int RunBench(const BenchArgs& args) {
     nlohmann::json j = {{"model", args.model},
                         {"architecture", std::string(model::ArchName(config.arch))},
                         {"model_bytes", (*model)->weight_bytes()},
+                        {"copied_bytes", (*model)->copied_bytes()},
                         {"threads", threads},
                         {"isa", isa},
                         {"n_prompt", args.n_prompt},
@@ -176,6 +180,8 @@ int RunBench(const BenchArgs& args) {
   std::printf("model: %s (%s, %.2f GiB of weights)\n", args.model.c_str(),
               std::string(model::ArchName(config.arch)).c_str(),
               static_cast<double>((*model)->weight_bytes()) / (1 << 30));
+  std::printf("weights: %s\n",
+              (*model)->copied_bytes() > 0 ? "copied into memory of their own" : "read from the file's map");
   std::printf("threads: %d   isa: %s   depth: %d   reps: %d   parallel: %d\n", threads, isa.c_str(),
               args.depth, args.reps, args.parallel);
   if (args.n_prompt > 0) std::printf("prefill  pp%-5d %10.2f tokens/s\n", args.n_prompt, Median(prefill_tps));
@@ -202,6 +208,8 @@ void RegisterBenchCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("-b,--batch", args->batch, "prompt tokens per forward pass")->capture_default_str();
   cmd->add_option("--parallel", args->parallel, "sequences decoded together in the decode test")
       ->capture_default_str();
+  cmd->add_option("--mmap", args->use_mmap, "1: weights read in place from the file's map, 0: copied")
+      ->check(CLI::Range(0, 1));
   cmd->add_flag("--json", args->json, "print one JSON object");
   cmd->callback([args, &exit_code] { exit_code = RunBench(*args); });
 }

@@ -52,6 +52,19 @@ const std::map<std::string_view, Setter>& Setters() {
       {"num_ctx", Field(&ModelOptions::num_ctx)},
       {"num_thread", Field(&ModelOptions::num_thread)},
       {"num_batch", Field(&ModelOptions::num_batch)},
+      {"use_mmap",
+       [](std::string_view name, std::string_view value, ModelOptions& o) {
+         // Modelfiles write it as a boolean; `1`/`0` as Ollama's JSON tolerates too.
+         if (value == "true" || value == "1") {
+           o.use_mmap = true;
+         } else if (value == "false" || value == "0") {
+           o.use_mmap = false;
+         } else {
+           return Status::InvalidArgument("option " + std::string(name) + ": '" + std::string(value) +
+                                          "' is not true or false");
+         }
+         return Status::Ok();
+       }},
       {"stop",
        [](std::string_view, std::string_view value, ModelOptions& o) {
          o.stop.emplace_back(value);

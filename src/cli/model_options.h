@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@ struct ModelOptions {
   int32_t num_ctx = 4096;         // Ollama's default context; capped at the model's training context
   int32_t num_thread = 0;         // 0: one per core
   int32_t num_batch = 512;        // prompt tokens per forward pass
+  std::optional<bool> use_mmap;   // unset: the loader's default (model::LoadOptions)
   std::vector<std::string> stop;  // `stop` is repeatable: each one adds a stop string
 };
 

@@ -99,7 +99,8 @@ int Run(const RunArgs& args) {
     }
     prompt.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   }
-  Result<std::unique_ptr<model::Model>> model = model::Model::Load(source->gguf_path);
+  Result<std::unique_ptr<model::Model>> model =
+      model::Model::Load(source->gguf_path, {.use_mmap = options->use_mmap});
   if (!model.ok()) return Fail(args.model + ": " + model.status().ToString());
   Result<tokenizer::Tokenizer> tok = tokenizer::Tokenizer::FromGguf((*model)->file());
   if (!tok.ok()) return Fail(args.model + ": " + tok.status().ToString());

@@ -152,7 +152,7 @@ Status Context::Decode(const Batch& batch) {
   const Weights& w = model_.weights();
   Forward& f = *forward_;
   f.Begin(batch, kv_);
-  f.Embed(*w.token_embd, c.embedding_scale);
+  f.Embed(w.token_embd, c.embedding_scale);
   if (c.is_embedding_only()) {
     // llama.cpp hard-codes token type 0 ("sentence A").
     if (w.token_types != nullptr) f.AddTableRow(*w.token_types, 0);

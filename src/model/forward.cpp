@@ -67,11 +67,11 @@ void Forward::Begin(const Batch& batch, KvCache& kv) {
   rope_cache_factors_ = nullptr;
 }
 
-void Forward::Embed(const gguf::TensorInfo& token_embd, float scale) {
-  const size_t row_bytes = RowBytes(token_embd.type, config_.n_embd);
+void Forward::Embed(const WeightView& token_embd, float scale) {
   pool_.ParallelFor(n_tokens_, 1, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
-      const uint8_t* src = token_embd.data.data() + static_cast<size_t>(batch_->token[i]) * row_bytes;
+      const uint8_t* src = static_cast<const uint8_t*>(token_embd.data) +
+                           static_cast<size_t>(batch_->token[i]) * token_embd.row_stride;
       float* dst = x().row(i);
       quant::DequantizeRow(token_embd.type, src, dst, config_.n_embd);
       if (scale != 1.f) {

@@ -52,7 +52,7 @@ class Forward {
   Rows up() { return {up_.data(), config_.n_ff}; }
 
   // x = token_embd rows of the batch's tokens × scale.
-  void Embed(const gguf::TensorInfo& token_embd, float scale);
+  void Embed(const WeightView& token_embd, float scale);
   // bert's embeddings: x += the table's row `row` for every token (token type 0), x += the row of each
   // token's position (absolute position embeddings).
   void AddTableRow(const gguf::TensorInfo& table, int64_t row);

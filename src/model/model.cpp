@@ -1,27 +1,65 @@
 #include "model/model.h"
 
+#include <cstring>
+
 #include "tensor/ops/norm_rope.h"
 
 namespace corral::model {
+namespace {
 
-Model::Model(gguf::File file, Config config, Weights weights)
-    : file_(std::move(file)), config_(std::move(config)), weights_(std::move(weights)) {
+// Reserves the copy of the data section; an empty buffer means "read in place".
+Result<ResidentBuffer> ReserveCopy(const gguf::File& file, const LoadOptions& options) {
+  if (options.use_mmap.value_or(false)) return ResidentBuffer();
+  const size_t bytes = file.file_size() - file.data_offset();
+  Result<ResidentBuffer> buffer = ResidentBuffer::Allocate(bytes);
+  if (!buffer.ok() && !options.use_mmap.has_value()) return ResidentBuffer();  // the map still works
+  if (!buffer.ok()) return buffer.status().WithContext("model: use_mmap false");
+  return buffer;
+}
+
+}  // namespace
+
+Model::Model(gguf::File file, ResidentBuffer data_copy, Config config, Weights weights)
+    : file_(std::move(file)),
+      data_copy_(std::move(data_copy)),
+      config_(std::move(config)),
+      weights_(std::move(weights)) {
   if (config_.arch == Arch::kGemma3 || config_.arch == Arch::kBert) {
     gelu_table_.resize(65536);
     ops::MakeGeluTable(gelu_table_);
   }
 }
 
-Result<std::unique_ptr<Model>> Model::FromFile(gguf::File file) {
+Result<std::unique_ptr<Model>> Model::Bind(gguf::File file, ResidentBuffer data_copy) {
   CORRAL_ASSIGN_OR_RETURN(Config config, ReadConfig(file));
-  // The weights point into the file's mapping, which stays put when the File moves (it holds it by pointer).
-  CORRAL_ASSIGN_OR_RETURN(Weights weights, BindWeights(file, config));
-  return std::unique_ptr<Model>(new Model(std::move(file), std::move(config), std::move(weights)));
+  // The weights point into the file's mapping (which stays put when the File moves: it holds it by pointer)
+  // or into the copy (likewise: moving a ResidentBuffer moves no bytes).
+  CORRAL_ASSIGN_OR_RETURN(Weights weights, BindWeights(file, config, data_copy.bytes()));
+  return std::unique_ptr<Model>(
+      new Model(std::move(file), std::move(data_copy), std::move(config), std::move(weights)));
 }
 
-Result<std::unique_ptr<Model>> Model::Load(const std::filesystem::path& path) {
+Result<std::unique_ptr<Model>> Model::FromFile(gguf::File file, const LoadOptions& options) {
+  CORRAL_ASSIGN_OR_RETURN(ResidentBuffer copy, ReserveCopy(file, options));
+  // Tensor by tensor (the alignment padding between them stays zero): the parser checked each one lies
+  // inside the data section.
+  for (const gguf::TensorInfo& t : file.tensors()) {
+    if (copy.size() > 0 && t.bytes > 0) std::memcpy(copy.data() + t.offset, t.data.data(), t.bytes);
+  }
+  return Bind(std::move(file), std::move(copy));
+}
+
+Result<std::unique_ptr<Model>> Model::Load(const std::filesystem::path& path, const LoadOptions& options) {
   CORRAL_ASSIGN_OR_RETURN(gguf::File file, gguf::File::Open(path.string()));
-  auto model = FromFile(std::move(file));
+  Result<ResidentBuffer> copy = ReserveCopy(file, options);
+  if (copy.ok() && copy->size() > 0) {
+    // pread rather than a copy from the map: the map's pages would count as resident too, doubling the
+    // peak for the time of the copy.
+    Status read = ReadFileRange(path.string(), file.data_offset(), copy->bytes());
+    if (!read.ok()) copy = read;
+  }
+  if (!copy.ok()) return copy.status().WithContext(path.filename().string());
+  auto model = Bind(std::move(file), std::move(*copy));
   if (!model.ok()) return model.status().WithContext(path.filename().string());
   return model;
 }

@@ -14,7 +14,13 @@ std::string ShapeText(std::initializer_list<int64_t> dims) {
 
 class Binder {
  public:
-  explicit Binder(const gguf::File& file) : file_(file) {}
+  Binder(const gguf::File& file, std::span<const uint8_t> data_copy) : file_(file), data_copy_(data_copy) {}
+
+  // Where the forward pass reads a tensor: in the copy when there is one. The file's parser checked that
+  // every tensor lies inside the data section, which the copy holds whole.
+  const uint8_t* Data(const gguf::TensorInfo& t) const {
+    return data_copy_.empty() ? t.data.data() : data_copy_.data() + t.offset;
+  }
 
   size_t bytes() const { return bytes_; }
 
@@ -47,7 +53,7 @@ class Binder {
     }
     WeightView w;
     w.type = t->type;
-    w.data = t->data.data();
+    w.data = Data(*t);
     w.rows = rows;
     w.cols = cols;
     w.row_stride = RowBytes(t->type, cols);
@@ -81,11 +87,12 @@ class Binder {
       return Status::Unsupported("model: tensor '" + name + "' has type " + std::string(DTypeName(t->type)) +
                                  ", expected f32");
     }
-    return std::span<const float>(reinterpret_cast<const float*>(t->data.data()), static_cast<size_t>(n));
+    return std::span<const float>(reinterpret_cast<const float*>(Data(*t)), static_cast<size_t>(n));
   }
 
  private:
   const gguf::File& file_;
+  std::span<const uint8_t> data_copy_;
   std::set<const gguf::TensorInfo*> counted_;
   size_t bytes_ = 0;
 };
@@ -158,20 +165,29 @@ Status BindBert(Binder& b, const Config& c, Weights& w) {
 
 }  // namespace
 
-Result<Weights> BindWeights(const gguf::File& file, Config& c) {
-  Binder b(file);
+Result<Weights> BindWeights(const gguf::File& file, Config& c, std::span<const uint8_t> data_copy) {
+  if (!data_copy.empty() && data_copy.size() != file.file_size() - file.data_offset()) {
+    return Status::Internal("model: the copied data section has " + std::to_string(data_copy.size()) +
+                            " bytes, the file's " + std::to_string(file.file_size() - file.data_offset()));
+  }
+  Binder b(file, data_copy);
   Weights w;
-  CORRAL_ASSIGN_OR_RETURN(w.token_embd, b.Find("token_embd.weight", true));
-  if (w.token_embd->shape.n_dims != 2 || w.token_embd->shape.ne[0] != c.n_embd) {
+  CORRAL_ASSIGN_OR_RETURN(const gguf::TensorInfo* token_embd, b.Find("token_embd.weight", true));
+  if (token_embd->shape.n_dims != 2 || token_embd->shape.ne[0] != c.n_embd) {
     return Status::InvalidArgument("model: tensor 'token_embd.weight' has shape " +
-                                   w.token_embd->shape.ToString() + ", expected [" +
-                                   std::to_string(c.n_embd) + ", n_vocab]");
+                                   token_embd->shape.ToString() + ", expected [" + std::to_string(c.n_embd) +
+                                   ", n_vocab]");
   }
-  if (!quant::CanDequantize(w.token_embd->type)) {
+  if (!quant::CanDequantize(token_embd->type)) {
     return Status::Unsupported("model: tensor 'token_embd.weight' has type " +
-                               std::string(DTypeName(w.token_embd->type)) + ", which cannot be dequantized");
+                               std::string(DTypeName(token_embd->type)) + ", which cannot be dequantized");
   }
-  c.n_vocab = w.token_embd->shape.ne[1];
+  c.n_vocab = token_embd->shape.ne[1];
+  w.token_embd.type = token_embd->type;
+  w.token_embd.data = b.Data(*token_embd);
+  w.token_embd.rows = c.n_vocab;
+  w.token_embd.cols = c.n_embd;
+  w.token_embd.row_stride = RowBytes(token_embd->type, c.n_embd);
   if (c.is_embedding_only()) {
     CORRAL_RETURN_IF_ERROR(BindBert(b, c, w));
     w.bytes = b.bytes();

@@ -1,5 +1,6 @@
-// The model's tensors, bound by name to the mmapped GGUF (never copied). Every tensor's type and shape is
-// checked against the Config when bound; an error names the tensor.
+// The model's tensors, bound by name either in place in the mmapped GGUF or in a copy of its data section
+// (model.h says when). Every tensor's type and shape is checked against the Config when bound; an error
+// names the tensor.
 #pragma once
 
 #include <span>
@@ -30,7 +31,7 @@ struct LayerWeights {
 };
 
 struct Weights {
-  const gguf::TensorInfo* token_embd = nullptr;  // rows dequantized one token at a time
+  WeightView token_embd;  // n_vocab rows of n_embd, dequantized one token at a time (any dequantizable type)
   std::span<const float> output_norm;
   WeightView output;  // token_embd itself when the model ties them (no output.weight); none for bert
   // bert: absolute positions (none in nomic-bert), token type 0's row, and the LayerNorm of the summed
@@ -42,7 +43,9 @@ struct Weights {
   size_t bytes = 0;  // every tensor bound, counted once
 };
 
-// Binds the tensors of config.arch. Sets config.n_vocab from token_embd.
-Result<Weights> BindWeights(const gguf::File& file, Config& config);
+// Binds the tensors of config.arch. Sets config.n_vocab from token_embd. With `data_copy` (the file's
+// whole data section, from data_offset() to the end, copied elsewhere) the views point into the copy,
+// otherwise into the file's map.
+Result<Weights> BindWeights(const gguf::File& file, Config& config, std::span<const uint8_t> data_copy = {});
 
 }  // namespace corral::model

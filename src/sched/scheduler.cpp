@@ -62,7 +62,12 @@ Scheduler::~Scheduler() {
 
 Result<std::unique_ptr<LoadedModel>> Scheduler::Load(ModelSpec spec, int num_ctx) const {
   auto loaded = std::unique_ptr<LoadedModel>(new LoadedModel());
-  CORRAL_ASSIGN_OR_RETURN(loaded->model_, model::Model::Load(spec.gguf));
+  // Ollama's use_mmap is a load-time option; a Modelfile's PARAMETER sets it for the model.
+  model::LoadOptions load;
+  for (const auto& [name, value] : spec.parameters) {
+    if (name == "use_mmap" && (value == "true" || value == "false")) load.use_mmap = value == "true";
+  }
+  CORRAL_ASSIGN_OR_RETURN(loaded->model_, model::Model::Load(spec.gguf, load));
   CORRAL_ASSIGN_OR_RETURN(tokenizer::Tokenizer tok, tokenizer::Tokenizer::FromGguf(loaded->model_->file()));
   loaded->tokenizer_ = std::make_unique<tokenizer::Tokenizer>(std::move(tok));
   const tokenizer::Tokenizer& t = *loaded->tokenizer_;

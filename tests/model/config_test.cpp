@@ -49,7 +49,7 @@ TEST(ModelConfig, TiedOutputUsesTheEmbeddings) {
   const auto bytes = TinyModelBytes(spec);
   auto model = LoadBytes(bytes);
   ASSERT_TRUE(model.ok()) << model.status().ToString();
-  EXPECT_EQ((*model)->weights().output.data, (*model)->weights().token_embd->data.data());
+  EXPECT_EQ((*model)->weights().output.data, (*model)->weights().token_embd.data);
 }
 
 TEST(ModelConfig, MissingKeysAreNamed) {
