@@ -7,7 +7,8 @@
 #
 #   bench/compare_llama.sh [BUILD_DIR (default build/release)] [MODEL_DIR (default /tmp/corral-1b)]
 # Env: TYPES="f16 Q8_0 Q4_K_M" THREADS=2 REPS=3 DEPTH=4096 DEPTH_TYPES="Q4_K_M" DEPTH_REPS=1 (each depth
-# repetition first fills 4,096 positions, about a minute per engine at 2 threads)
+# repetition first fills 4,096 positions, about a minute per engine at 2 threads); MMAP=0|1 passes corral
+# bench --mmap (unset: the loader's default, the weights copied into huge pages)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build/release}
@@ -19,6 +20,7 @@ reps=${REPS:-3}
 depth=${DEPTH:-4096}
 depth_types=${DEPTH_TYPES:-Q4_K_M}
 depth_reps=${DEPTH_REPS:-1}
+mmap=(${MMAP:+--mmap "$MMAP"})
 corral=$build/bin/corral
 testmodel=$build/bin/corral-testmodel
 llbench=$peer_cache/bin/llbench
@@ -47,10 +49,10 @@ printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n
 for t in $types; do
   f=$models/l1b-$t.gguf
   rl=$(rss "$tmp/l.json" "$llbench" "$f" -t "$threads" -p 512 -n 128 -r "$reps" --json)
-  rc=$(rss "$tmp/c.json" "$corral" bench "$f" -t "$threads" -p 512 -n 128 -r "$reps" --json)
+  rc=$(rss "$tmp/c.json" "$corral" bench "$f" "${mmap[@]}" -t "$threads" -p 512 -n 128 -r "$reps" --json)
   if [[ " $depth_types " == *" $t "* ]]; then
     "$llbench" "$f" -t "$threads" -p 0 -n 32 -r "$depth_reps" -d "$depth" --json > "$tmp/ld.json"
-    "$corral" bench "$f" -t "$threads" -p 0 -n 32 -r "$depth_reps" -d "$depth" --json > "$tmp/cd.json"
+    "$corral" bench "$f" "${mmap[@]}" -t "$threads" -p 0 -n 32 -r "$depth_reps" -d "$depth" --json > "$tmp/cd.json"
   else
     echo '{"decode_tps": NaN}' | sed 's/NaN/0/' > "$tmp/ld.json"; cp "$tmp/ld.json" "$tmp/cd.json"
   fi

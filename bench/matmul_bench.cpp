@@ -3,13 +3,17 @@
 // as a decode step does. Counters:
 //   GB/s      weight bytes read per second (compare with ../shared/peer membw's read bandwidth)
 //   GFLOP/s   2·m·n·k per second (the number that matters for prefill shapes)
-// The kernel family is CORRAL_ISA's (default: the best this CPU runs). BM_GgmlVecDot runs llama.cpp's own
-// ggml_vec_dot_<type> of its build for this CPU, single-threaded, row by row over the same weights, where the
-// prebuilt library is present (../shared/peer setup): the same work as corral's m = 1, 1 thread.
+// The weights live where a loaded model's do (base/resident_buffer.h: 2 MiB-aligned anonymous memory
+// advised for transparent huge pages); CORRAL_BENCH_PAGES=4k advises against huge pages instead, the page
+// size of a model read in place from its file's map (use_mmap). The kernel family is CORRAL_ISA's (default:
+// the best this CPU runs). BM_GgmlVecDot runs llama.cpp's own ggml_vec_dot_<type> of its build for this CPU,
+// single-threaded, row by row over the same weights, where the prebuilt library is present (../shared/peer
+// setup): the same work as corral's m = 1, 1 thread.
 //
 // Results and the history of what changed: bench/README.md.
 #include <benchmark/benchmark.h>
 #include <dlfcn.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -21,6 +25,7 @@
 #include <vector>
 
 #include "base/dtype.h"
+#include "base/resident_buffer.h"
 #include "base/thread_pool.h"
 #include "tensor/cpu/cpu_features.h"
 #include "tensor/cpu/kernels.h"
@@ -40,11 +45,13 @@ struct WeightPool {
   size_t row_bytes;
   size_t matrix_bytes;
   int count;
-  std::vector<uint8_t> data;
+  ResidentBuffer data;
 
   explicit WeightPool(DType t) : type(t), row_bytes(RowBytes(t, kCols)), matrix_bytes(row_bytes * kRows) {
     count = static_cast<int>(std::max<size_t>(4, (kMinPoolBytes + matrix_bytes - 1) / matrix_bytes));
-    data.resize(matrix_bytes * count);
+    data = std::move(ResidentBuffer::Allocate(matrix_bytes * count)).value();
+    const char* pages = std::getenv("CORRAL_BENCH_PAGES");
+    if (pages != nullptr && std::string(pages) == "4k") ::madvise(data.data(), data.size(), MADV_NOHUGEPAGE);
     // Quantize 16 rows of gaussian values and tile them: the kernels have no data-dependent branches.
     constexpr int64_t kSeedRows = 16;
     std::mt19937 rng(7);
