@@ -1,5 +1,6 @@
-// A read-only memory map of a whole file. Model weights are used in place from the map (DESIGN: never
-// copied), so the map outlives every tensor view taken from it.
+// A read-only memory map of a whole file. Model weights are used in place from the map when the model is
+// loaded with use_mmap (otherwise they are copied: resident_buffer.h says why), so the map outlives every
+// tensor view taken from it.
 #pragma once
 
 #include <cstddef>
