@@ -235,6 +235,11 @@ Status CheckToolsCapability(const sched::LoadedModel& model) {
   return Status::InvalidArgument(model.spec().name + " does not support tools");
 }
 
+Status CheckInsertCapability(const sched::LoadedModel& model) {
+  if (model.chat_template().source().find(".Suffix") != std::string::npos) return Status::Ok();
+  return Status::InvalidArgument(model.spec().name + " does not support insert");
+}
+
 std::string NewToolCallId() {
   thread_local std::mt19937 rng{std::random_device{}()};
   static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";

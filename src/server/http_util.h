@@ -71,6 +71,9 @@ Result<ChatPrompt> RenderChat(const sched::LoadedModel& model, chat::Request req
 // Ollama's capability check for a chat that offers tools: the model's template must render them (a Jinja
 // template that reads `tools`, a Go one that reads `.Tools`); otherwise 400 "<model> does not support tools".
 Status CheckToolsCapability(const sched::LoadedModel& model);
+// The same for `suffix` (fill-in-the-middle): the template must read `.Suffix`; otherwise 400 "<model> does
+// not support insert".
+Status CheckInsertCapability(const sched::LoadedModel& model);
 
 // Ollama's tool-call id: "call_" and 8 lowercase letters or digits.
 std::string NewToolCallId();

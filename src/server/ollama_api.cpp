@@ -209,6 +209,9 @@ void Generate(sched::Scheduler& scheduler, const httplib::Request& req, httplib:
   Result<std::shared_ptr<CompletionJob>> job = Lease(scheduler, *common);
   if (!job.ok()) return SendOllamaError(res, job.status());
   const sched::LoadedModel& model = (*job)->lease->model();
+  if (!suffix->empty() && tmpl->empty()) {
+    if (Status s = CheckInsertCapability(model); !s.ok()) return SendOllamaError(res, s);
+  }
   if (*raw) {
     (*job)->prompt = engine::TokenizePrompt(model.tokenizer(), *prompt);
   } else {

@@ -286,6 +286,9 @@ TEST_F(ServerTest, OllamaErrors) {
       {"/api/chat",
        R"({"model":"tiny","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}]})",
        400, "tiny:latest does not support tools"},
+      // Nor for a suffix (fill-in-the-middle).
+      {"/api/generate", R"({"model":"tiny","prompt":"def f(","suffix":"return x"})", 400,
+       "tiny:latest does not support insert"},
   };
   for (const Case& c : cases) {
     auto res = client_->Post(c.path, c.body, "application/json");
@@ -302,6 +305,19 @@ TEST_F(ServerTest, OllamaErrors) {
                                         {"options", {{"num_predict", 1}, {"no_such_option", 3}}}});
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 200) << unknown->body;
+  // With a template that reads .Suffix, the suffix is rendered into the prompt (Ollama's insert).
+  auto insert = Post("/api/generate", {{"model", "tiny"},
+                                       {"prompt", "def f("},
+                                       {"suffix", "return x"},
+                                       {"template", "<PRE> {{ .Prompt }} <SUF>{{ .Suffix }} <MID>"},
+                                       {"stream", false},
+                                       {"options", {{"num_predict", 1}}}});
+  ASSERT_TRUE(insert);
+  ASSERT_EQ(insert->status, 200) << insert->body;
+  auto tokens = Post("/api/tokenize", {{"model", "tiny"}, {"content", "<PRE> def f( <SUF>return x <MID>"}});
+  ASSERT_TRUE(tokens);
+  EXPECT_EQ(Json::parse(insert->body)["prompt_eval_count"],
+            Json::parse(tokens->body)["tokens"].size() + 1);  // BOS
 }
 
 TEST_F(ServerTest, HugeBodiesAreRefused) {
