@@ -144,10 +144,25 @@ test('openai: chat.completions, whole and streamed with usage', async () => {
   assert.equal(usage.completion_tokens, 6);
 });
 
-test('openai: completions and errors', async () => {
+test('openai: completions, whole and streamed, and errors', async () => {
   const c = await openai.completions.create({ model, prompt: 'Once upon a time', max_tokens: 5, temperature: 0 });
   assert.equal(c.object, 'text_completion');
   assert.equal(c.usage.completion_tokens, 5);
+  let text = '';
+  let finish;
+  let usage;
+  for await (const chunk of await openai.completions.create({ model, prompt: 'Once upon a time', max_tokens: 5,
+                                                              temperature: 0, stream: true,
+                                                              stream_options: { include_usage: true } })) {
+    if (chunk.usage) usage = chunk.usage;
+    for (const choice of chunk.choices) {
+      text += choice.text;
+      finish = choice.finish_reason ?? finish;
+    }
+  }
+  assert.equal(text, c.choices[0].text);
+  assert.equal(finish, 'length');
+  assert.equal(usage.completion_tokens, 5);
   await assert.rejects(
     openai.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }),
     (e) => {
