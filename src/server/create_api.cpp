@@ -4,8 +4,6 @@
 // prints them. Error texts and codes follow Ollama's server/create.go and routes.go.
 #include <httplib.h>
 
-#include <mutex>
-
 #include "server/http_util.h"
 #include "server/server.h"
 
@@ -90,10 +88,6 @@ Result<store::CreateRequest> ParseCreateRequest(const Json& body) {
   return r;
 }
 
-std::string Line(const Json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-}
-
 }  // namespace
 
 void Server::CreateRoutes() {
@@ -131,7 +125,7 @@ void Server::CreateRoutes() {
     res.set_chunked_content_provider(
         "application/x-ndjson", [this, job, name, quantization](size_t, httplib::DataSink& sink) {
           const auto write = [&sink](const Json& line) {
-            const std::string text = Line(line);
+            const std::string text = NdjsonLine(line);
             sink.write(text.data(), text.size());  // a client gone does not stop the create
           };
           const Status s = options_.create(name, *job, quantization, [&](const std::string& status) {

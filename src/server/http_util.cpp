@@ -30,6 +30,10 @@ int HttpStatus(const Status& status) {
   return 500;
 }
 
+std::string NdjsonLine(const Json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
 void SendJson(httplib::Response& res, const Json& body) {
   res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }

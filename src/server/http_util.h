@@ -37,6 +37,8 @@ inline void SendOpenAiError(httplib::Response& res, const Status& status) {
 }
 
 void SendJson(httplib::Response& res, const Json& body);
+// One line of an NDJSON stream (invalid UTF-8 in strings replaced, never thrown).
+std::string NdjsonLine(const Json& j);
 
 // The request body as a JSON object: InvalidArgument for an empty body ("missing request body", as Ollama
 // says), malformed JSON or invalid UTF-8, or a value that is not an object.

@@ -28,10 +28,6 @@ void AddMetrics(Json& j, const engine::Completion& done, const CompletionJob& jo
   j["eval_duration"] = Nanos(done.eval_duration);
 }
 
-std::string Line(const Json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-}
-
 struct Common {
   std::string model;
   bool stream = true;
@@ -140,7 +136,7 @@ CompletionFormat NdjsonFormat(const std::string& model, bool chat, bool with_con
            {"message", MessageJson(d)},
            {"done", false}};
     if (!logprobs.empty()) j["logprobs"] = LogprobsJson(logprobs);
-    return Line(j);
+    return NdjsonLine(j);
   };
   f.chunk = [model, chat, parser, delta_line](const std::string& text,
                                               const std::vector<engine::TokenLogprob>& logprobs) {
@@ -150,11 +146,11 @@ CompletionFormat NdjsonFormat(const std::string& model, bool chat, bool with_con
     }
     Json j{{"model", model}, {"created_at", Rfc3339Nano(Clock::now())}, {"response", text}, {"done", false}};
     if (!logprobs.empty()) j["logprobs"] = LogprobsJson(logprobs);
-    return Line(j);
+    return NdjsonLine(j);
   };
   f.end = [model, chat, with_context, parser, delta_line](const engine::Completion& done,
                                                           const CompletionJob& job) {
-    if (!done.status.ok()) return Line(Json{{"error", done.status.message()}});
+    if (!done.status.ok()) return NdjsonLine(Json{{"error", done.status.message()}});
     std::string out;
     if (chat) {
       const chat::OutputDelta rest = parser->Finish();
@@ -167,7 +163,7 @@ CompletionFormat NdjsonFormat(const std::string& model, bool chat, bool with_con
       j["response"] = "";
     }
     Finish(j, done, job, with_context);
-    return out + Line(j);
+    return out + NdjsonLine(j);
   };
   f.whole = [model, chat, with_context, parser](httplib::Response& res, const std::string& text,
                                                 const engine::Completion& done, const CompletionJob& job) {
