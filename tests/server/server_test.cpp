@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/http_test_client.h"
 #include "test_models.h"
 #include "test_paths.h"
 
@@ -90,12 +91,7 @@ class ServerTest : public ::testing::Test {
     thread_ = std::thread([this] { server_->Serve(); });
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
     client_->set_read_timeout(60, 0);
-    // Serve() may not be accepting yet: wait for the health check.
-    for (int i = 0; i < 200; ++i) {
-      if (auto res = client_->Get("/"); res && res->status == 200) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    FAIL() << "the server did not come up";
+    ASSERT_TRUE(WaitUntilServing(*client_)) << "the server did not come up";
   }
 
   void StopServer() {
@@ -115,20 +111,7 @@ class ServerTest : public ::testing::Test {
   // The body of a streamed POST, read as it arrives; `keep_reading` false hangs up.
   std::string PostStream(const std::string& path, const Json& body,
                          const std::function<bool(const std::string& so_far)>& keep_reading = {}) {
-    httplib::Request req;
-    req.method = "POST";
-    req.path = path;
-    req.body = body.dump();
-    req.set_header("Content-Type", "application/json");
-    std::string received;
-    req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
-      received.append(data, n);
-      return !keep_reading || keep_reading(received);
-    };
-    httplib::Response res;
-    httplib::Error error = httplib::Error::Success;
-    client_->send(req, res, error);
-    return received;
+    return PostStreaming(*client_, path, body.dump(), keep_reading).body;
   }
 
   static std::vector<Json> NdjsonLines(const std::string& body) {
@@ -465,19 +448,8 @@ TEST_F(ServerTest, ConcurrentClientsEachGetTheirOwnAnswer) {
     clients.emplace_back([&, i] {
       httplib::Client client("127.0.0.1", server_->port());
       client.set_read_timeout(60, 0);
-      httplib::Request req;
-      req.method = "POST";
-      req.path = "/api/generate";
-      req.body = request(prompts[i]).dump();
-      std::string body;
-      req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
-        body.append(data, n);
-        return true;
-      };
-      httplib::Response res;
-      httplib::Error error = httplib::Error::Success;
-      client.send(req, res, error);
-      for (const Json& line : NdjsonLines(body)) together[i] += line["response"];
+      const StreamedBody streamed = PostStreaming(client, "/api/generate", request(prompts[i]).dump());
+      for (const Json& line : NdjsonLines(streamed.body)) together[i] += line["response"];
     });
   }
   for (std::thread& t : clients) t.join();
@@ -494,20 +466,10 @@ TEST_F(ServerTest, ThirtyTwoStreamingClientsUnderLoad) {
                 {"options", {{"num_predict", 6 + i % 5}}}};
   };
   auto stream = [&](httplib::Client& client, int i) {
-    httplib::Request req;
-    req.method = "POST";
-    req.path = "/api/generate";
-    req.body = request(i).dump();
-    std::string body;
-    req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
-      body.append(data, n);
-      return true;
-    };
-    httplib::Response res;
-    httplib::Error error = httplib::Error::Success;
-    if (!client.send(req, res, error) || res.status != 200) return std::string("<failed>");
+    const StreamedBody streamed = PostStreaming(client, "/api/generate", request(i).dump());
+    if (!streamed.ok) return std::string("<failed>");
     std::string text;
-    for (const Json& line : NdjsonLines(body)) text += line["response"].get<std::string>();
+    for (const Json& line : NdjsonLines(streamed.body)) text += line["response"].get<std::string>();
     return text;
   };
   std::vector<std::string> alone(kClients);

@@ -6,6 +6,7 @@
 #include <httplib.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -14,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "server/http_test_client.h"
 #include "server/server.h"
 #include "server/store_backend.h"
 #include "store/model_info.h"
@@ -87,11 +89,7 @@ class StoreRoutesTest : public ::testing::Test {
     thread_ = std::thread([this] { server_->Serve(); });
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
     client_->set_read_timeout(60, 0);
-    for (int i = 0; i < 200; ++i) {
-      if (auto res = client_->Get("/"); res && res->status == 200) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    FAIL() << "the server did not come up";
+    ASSERT_TRUE(WaitUntilServing(*client_)) << "the server did not come up";
   }
   void TearDown() override {
     server_->Stop();
@@ -258,25 +256,21 @@ TEST_F(StoreRoutesTest, DeletingAModelWhileAClientStreamsFromIt) {
     fs::last_write_time(e.path(), fs::file_time_type::clock::now() - std::chrono::hours(2));
 
   std::string streamed;
+  std::atomic<bool> started = false;
   std::thread reader([&] {
     httplib::Client c("127.0.0.1", server_->port());
     c.set_read_timeout(60, 0);
-    httplib::Request req;
-    req.method = "POST";
-    req.path = "/api/generate";
-    req.body = Json{{"model", "doomed"}, {"prompt", "Once"}, {"options", {{"num_predict", 48}}}}.dump();
-    req.set_header("Content-Type", "application/json");
-    req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
-      streamed.append(data, n);
-      return true;
-    };
-    httplib::Response res;
-    httplib::Error error = httplib::Error::Success;
-    c.send(req, res, error);
+    streamed = PostStreaming(
+                   c, "/api/generate",
+                   Json{{"model", "doomed"}, {"prompt", "Once"}, {"options", {{"num_predict", 48}}}}.dump(),
+                   [&](const std::string& so_far) {
+                     if (so_far.find("\"response\"") != std::string::npos) started = true;
+                     return true;
+                   })
+                   .body;
   });
   // Delete once the stream has started.
-  for (int i = 0; i < 3000 && streamed.find("\"response\"") == std::string::npos; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  for (int i = 0; i < 3000 && !started; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   auto res = client_->Delete("/api/delete", R"({"model":"doomed"})", "application/json");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200) << res->body;
