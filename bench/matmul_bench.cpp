@@ -93,7 +93,7 @@ void SetCounters(benchmark::State& state, const WeightPool& pool, int64_t m) {
                                                benchmark::Counter::kIsRate);
 }
 
-void BM_Matmul(benchmark::State& state, DType type, int threads, int64_t m) {
+void BM_Matmul(benchmark::State& state, DType type, int threads, int64_t m, bool panels) {
   const Result<cpu::Isa> isa = cpu::IsaFromEnvironment(cpu::HostCpuFeatures());
   if (!isa.ok()) {
     state.SkipWithError(isa.status().ToString().c_str());
@@ -104,11 +104,12 @@ void BM_Matmul(benchmark::State& state, DType type, int threads, int64_t m) {
   MatmulScratch scratch(m, kCols);
   const std::vector<float> x = Activations(m);
   std::vector<float> y(m * kRows);
+  MatmulOptions options{*isa};
+  options.use_panels = panels;
   int i = 0;
   for (auto _ : state) {
     const WeightView w{type, pool.matrix(i++), kRows, kCols, pool.row_bytes};
-    const Status s =
-        Matmul(threads_pool, MatmulOptions{*isa}, w, x.data(), m, kCols, y.data(), kRows, scratch);
+    const Status s = Matmul(threads_pool, options, w, x.data(), m, kCols, y.data(), kRows, scratch);
     if (!s.ok()) {
       state.SkipWithError(s.ToString().c_str());
       return;
@@ -220,13 +221,18 @@ const bool kRegistered = [] {
     const std::string name(DTypeName(type));
     for (int threads : {1, 2}) {
       for (int64_t m : {1, 2, 4, 8, 64, 512}) {
-        benchmark::RegisterBenchmark(
-            ("BM_Matmul/" + name + "/threads:" + std::to_string(threads) + "/m:" + std::to_string(m)).c_str(),
-            BM_Matmul, type, threads, m)
-            ->UseRealTime()
-            ->Unit(benchmark::kMillisecond)
-            ->MinTime(m >= 64 ? 2.0 : 0.5)
-            ->ComputeStatistics("max", Max);
+        // "/tiles": the same product with the panel GEMM off (MatmulOptions::use_panels), for comparison.
+        for (bool panels : {true, false}) {
+          if (!panels && m < kPanelMinRows) continue;
+          benchmark::RegisterBenchmark(("BM_Matmul/" + name + "/threads:" + std::to_string(threads) +
+                                        "/m:" + std::to_string(m) + (panels ? "" : "/tiles"))
+                                           .c_str(),
+                                       BM_Matmul, type, threads, m, panels)
+              ->UseRealTime()
+              ->Unit(benchmark::kMillisecond)
+              ->MinTime(m >= 64 ? 2.0 : 0.5)
+              ->ComputeStatistics("max", Max);
+        }
       }
     }
     benchmark::RegisterBenchmark(("BM_KernelHot/" + name).c_str(), BM_KernelHot, type)

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "tensor/cpu/amx/amx_matmul.h"
+#include "tensor/cpu/avx512/panel_matmul.h"
 #include "tensor/cpu/kernels.h"
 
 namespace corral {
@@ -67,7 +68,34 @@ void MultiplyRows(const Job& job, int64_t begin, int64_t end) {
   }
 }
 
+// The panel GEMM (cpu/avx512/panel_matmul.h): activations packed once, in parallel by 16-row blocks, then
+// each thread decodes and multiplies its share of the weight rows with its own decode buffer.
+void PanelMatmul(ThreadPool& pool, const Job& job, DType type, int64_t n_out, MatmulScratch& scratch) {
+  const size_t packed_bytes = (cpu::panel::PackedBytes(type, job.m, job.k) + 63) / 64 * 64;
+  const size_t workspace_bytes = (cpu::panel::WorkspaceBytes(type, job.k) + 63) / 64 * 64;
+  uint8_t* packed = scratch.panel_buffer(packed_bytes + workspace_bytes * static_cast<size_t>(pool.size()));
+  const int64_t blocks = cpu::panel::PackedBlocks(job.m);
+  pool.ParallelFor(blocks, 1, [&](int64_t begin, int64_t end) {
+    cpu::panel::PackActivations(type, job.act, job.act_stride, job.m, job.k, begin, end, packed);
+  });
+  const cpu::panel::Problem problem{type, job.w, job.w_stride, job.k, packed, job.m, job.y, job.y_stride};
+  pool.Run([&](int ith, int nth) {
+    const int64_t chunks = (n_out + kRowGrain - 1) / kRowGrain;
+    const int64_t begin = chunks * ith / nth * kRowGrain;
+    const int64_t end = std::min<int64_t>(n_out, chunks * (ith + 1) / nth * kRowGrain);
+    if (begin < end) {
+      cpu::panel::MultiplyRows(problem, begin, end, packed + packed_bytes + workspace_bytes * ith);
+    }
+  });
+}
+
 }  // namespace
+
+uint8_t* MatmulScratch::panel_buffer(size_t bytes) {
+  if (panel_.size() < bytes + 64) panel_.resize(bytes + 64);
+  const uintptr_t addr = reinterpret_cast<uintptr_t>(panel_.data());
+  return panel_.data() + ((64 - addr % 64) % 64);
+}
 
 MatmulScratch::MatmulScratch(int64_t max_m, int64_t max_k)
     : max_m_(std::max<int64_t>(max_m, 0)), max_k_(std::max<int64_t>(max_k, 0)) {
@@ -129,6 +157,11 @@ Status Matmul(ThreadPool& pool, const MatmulOptions& options, const WeightView& 
   const bool amx = options.use_amx && options.isa == cpu::Isa::kAvx512 && m >= kAmxMinRows &&
                    w.type != DType::kF32 && cpu::amx::Supports(w.type) &&
                    cpu::AmxUsable(cpu::HostCpuFeatures());
+  if (!amx && options.use_panels && options.isa == cpu::Isa::kAvx512 && m >= kPanelMinRows &&
+      cpu::panel::Supports(w.type)) {
+    PanelMatmul(pool, job, w.type, w.rows, scratch);
+    return Status::Ok();
+  }
   if (!amx) {
     pool.ParallelFor(w.rows, kRowGrain, [&](int64_t begin, int64_t end) { MultiplyRows(job, begin, end); });
     return Status::Ok();

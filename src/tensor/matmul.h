@@ -37,17 +37,23 @@ class MatmulScratch {
   int64_t max_m() const { return max_m_; }
   int64_t max_k() const { return max_k_; }
   // Bytes reserved (for memory reports).
-  size_t bytes() const { return buffer_.size(); }
+  size_t bytes() const { return buffer_.size() + panel_.size(); }
 
   // Start of activation row i, for rows of row_bytes (64-byte aligned; REQUIRES i < max_m).
   uint8_t* row(int64_t i, size_t row_bytes) { return base_ + static_cast<size_t>(i) * RowPitch(row_bytes); }
   static size_t RowPitch(size_t row_bytes) { return (row_bytes + 63) / 64 * 64; }
+
+  // 64-byte aligned room of at least `bytes` for the panel path's packed activations and per-thread decode
+  // buffers. It grows on the first product that needs more, so a model's first prefill batch allocates it
+  // and the batches after it reuse it.
+  uint8_t* panel_buffer(size_t bytes);
 
  private:
   int64_t max_m_;
   int64_t max_k_;
   std::vector<uint8_t> buffer_;
   uint8_t* base_;
+  std::vector<uint8_t> panel_;
 };
 
 struct MatmulOptions {
@@ -56,7 +62,14 @@ struct MatmulOptions {
   // AMX tiles (cpu/amx/amx_matmul.h) for the types it takes; the rows past the last multiple of 16 and all
   // other cases use the kernels of `isa`.
   bool use_amx = true;
+  // With isa kAvx512 and no AMX, products of kPanelMinRows or more activation rows for the formats of
+  // cpu/avx512/panel_matmul.h run as its int8 GEMM; off, they use the tiles of `isa` (tests compare both).
+  bool use_panels = true;
 };
+
+// Activation rows from which the panel GEMM beats the tiles: its per-K-step float work and the weight
+// decode are spread over the activation rows.
+inline constexpr int64_t kPanelMinRows = 32;
 
 // True when Matmul can multiply by weights of `type` (ActivationType(type) exists).
 bool CanMatmul(DType type);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernel_test_data.h"
+#include "tensor/cpu/avx512/panel_matmul.h"
 #include "tensor/cpu/cpu_features.h"
 #include "tensor/cpu/kernels.h"
 #include "tensor/cpu/scalar/scalar_kernels.h"
@@ -76,13 +77,16 @@ void Reference(const Problem& p, std::vector<double>& value, std::vector<double>
   }
 }
 
-std::vector<float> RunMatmul(const Problem& p, Isa isa, ThreadPool& pool) {
+std::vector<float> RunMatmul(const Problem& p, const MatmulOptions& options, ThreadPool& pool,
+                             bool* used_panels = nullptr) {
   MatmulScratch scratch(p.m, p.k);
+  const size_t scratch_bytes = scratch.bytes();
   const int64_t y_stride = p.n_out + 5;
   std::vector<float> y(p.m * y_stride, -12345.0f);
   const WeightView w{p.type, p.w.data(), p.n_out, p.k, p.w_stride};
-  const Status s =
-      Matmul(pool, MatmulOptions{isa}, w, p.x.data(), p.m, p.x_stride, y.data(), y_stride, scratch);
+  const Status s = Matmul(pool, options, w, p.x.data(), p.m, p.x_stride, y.data(), y_stride, scratch);
+  // Only the panel path takes more scratch than the activation rows.
+  if (used_panels != nullptr) *used_panels = scratch.bytes() > scratch_bytes;
   EXPECT_TRUE(s.ok()) << s.ToString();
   // Compact to m × n_out; the padding between output rows must be untouched.
   std::vector<float> out(p.m * p.n_out);
@@ -119,7 +123,7 @@ TEST_P(KernelMatmulTest, MatchesDequantizedDoubleReference) {
       for (ThreadPool* pool : {&pool1, &pool2, &pool3}) {
         SCOPED_TRACE("m=" + std::to_string(m) + " n_out=" + std::to_string(n_out) +
                      " threads=" + std::to_string(pool->size()));
-        const std::vector<float> got = RunMatmul(p, c.isa, *pool);
+        const std::vector<float> got = RunMatmul(p, MatmulOptions{c.isa}, *pool);
         for (size_t i = 0; i < got.size(); ++i) {
           ASSERT_NEAR(got[i], want[i], kRelativeTolerance * magnitude[i]) << "element " << i;
         }
@@ -145,9 +149,37 @@ TEST_P(KernelMatmulTest, LargeShapesMatchReference) {
   std::vector<double> want, magnitude;
   Reference(p, want, magnitude);
   ThreadPool pool(2);
-  const std::vector<float> got = RunMatmul(p, c.isa, pool);
+  const std::vector<float> got = RunMatmul(p, MatmulOptions{c.isa}, pool);
   for (size_t i = 0; i < got.size(); ++i)
     ASSERT_NEAR(got[i], want[i], kRelativeTolerance * magnitude[i]) << i;
+}
+
+// The panel GEMM (cpu/avx512/panel_matmul.h) on prefill-like shapes: several 16-row panels per thread with
+// a ragged last one, activation rows padded to the 32-row tile, k of 17 super-blocks; against the reference
+// and against the tiles of the same family.
+TEST_P(KernelMatmulTest, PanelPathMatchesReferenceAndTiles) {
+  const Case c = GetParam();
+  if (c.isa != Isa::kAvx512 || !cpu::panel::Supports(c.type)) GTEST_SKIP() << "no panel path";
+  if (cpu::AmxUsable(cpu::HostCpuFeatures())) GTEST_SKIP() << "AMX takes these products on this CPU";
+  const int64_t k = 4096 + 256;
+  ThreadPool pool(2);
+  for (int64_t m : {kPanelMinRows, int64_t{77}}) {
+    SCOPED_TRACE("m=" + std::to_string(m));
+    const Problem p = MakeProblem(c.type, 45, k, m, 7 + static_cast<uint32_t>(m));
+    std::vector<double> want, magnitude;
+    Reference(p, want, magnitude);
+    bool used_panels = false;
+    const std::vector<float> got = RunMatmul(p, MatmulOptions{c.isa}, pool, &used_panels);
+    EXPECT_TRUE(used_panels);
+    MatmulOptions tiles_only{c.isa};
+    tiles_only.use_panels = false;
+    const std::vector<float> tiles = RunMatmul(p, tiles_only, pool, &used_panels);
+    EXPECT_FALSE(used_panels);
+    for (size_t i = 0; i < got.size(); ++i) {
+      ASSERT_NEAR(got[i], want[i], kRelativeTolerance * magnitude[i]) << i;
+      ASSERT_NEAR(got[i], tiles[i], kRelativeTolerance * magnitude[i]) << i;
+    }
+  }
 }
 
 std::vector<Case> Cases() {
