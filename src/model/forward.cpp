@@ -35,6 +35,7 @@ Forward::Forward(const Config& config, int n_batch_max, int n_outputs_max, int n
                                                  config.head_dim_k + 64 * config.head_dim_v)) {
   matmul_options_.isa = ChooseIsa();
   kernels_ = ops::AttentionKernelsFor(matmul_options_.isa);
+  swiglu_ = ops::SwiGluFor(matmul_options_.isa);
   const int64_t n = n_batch_max;
   x_.resize(Floats(n, config.n_embd));
   normed_.resize(Floats(n, config.n_embd));
@@ -278,7 +279,7 @@ void Forward::Add(Rows into, Rows add) {
 
 void Forward::SwiGlu(Rows gate, Rows up) {
   pool_.ParallelFor(n_tokens_, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) ops::SwiGlu(gate.row(i), up.row(i), gate.width, gate.row(i));
+    for (int64_t i = begin; i < end; ++i) swiglu_(gate.row(i), up.row(i), gate.width, gate.row(i));
   });
 }
 

@@ -98,6 +98,7 @@ class Forward {
   MatmulOptions matmul_options_;
   MatmulScratch matmul_scratch_;
   ops::AttentionKernels kernels_;
+  ops::SwiGluFn swiglu_ = nullptr;
   std::span<const uint16_t> gelu_table_;
   int kv_block_size_;
   bool two_pass_attention_;

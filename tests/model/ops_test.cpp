@@ -1,8 +1,10 @@
 // The row operations and attention of tensor/ops against straightforward scalar references in double.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "base/fp16.h"
@@ -97,6 +99,25 @@ TEST(OpsGelu, TableFollowsTanhApproximationAtF16) {
   float g = 1.5f, u = 3.f;
   SwiGlu(&g, &u, 1, silu.data());
   EXPECT_NEAR(silu[0], 1.5 / (1 + std::exp(-1.5)) * 3, 1e-5);
+}
+
+// Every family's SwiGLU equals the scalar one bit for bit (llama.cpp's AVX-512 arithmetic), over whole
+// 16-lane groups and a ragged tail, including arguments whose exp overflows or underflows.
+TEST(OpsSwiGlu, EveryIsaBitIdenticalWithScalar) {
+  std::vector<float> gate = Random(16 * 37 + 11, 5), up = Random(gate.size(), 6);
+  for (size_t i = 0; i < gate.size(); ++i) gate[i] *= 8.f;
+  const float extremes[] = {-200.f, -104.f, -88.f, 0.f, -0.f, 88.f, 104.f, 200.f};
+  for (size_t i = 0; i < std::size(extremes); ++i) gate[gate.size() / 2 + 3 * i] = extremes[i];
+  std::vector<float> want(gate.size());
+  SwiGlu(gate.data(), up.data(), static_cast<int64_t>(gate.size()), want.data());
+  for (cpu::Isa isa : cpu::SupportedIsas(cpu::HostCpuFeatures())) {
+    SCOPED_TRACE(std::string(cpu::IsaName(isa)));
+    std::vector<float> got(gate.size());
+    SwiGluFor(isa)(gate.data(), up.data(), static_cast<int64_t>(gate.size()), got.data());
+    for (size_t i = 0; i < got.size(); ++i) {
+      ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i])) << "gate " << gate[i];
+    }
+  }
 }
 
 // A KV store in blocks, with shuffled block ids, and the two-pass softmax reference over it.

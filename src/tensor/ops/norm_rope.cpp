@@ -4,6 +4,7 @@
 
 #include "base/fp16.h"
 #include "tensor/ops/ggml_exp.h"
+#include "tensor/ops/glu_isa.h"
 
 namespace corral::ops {
 
@@ -80,6 +81,18 @@ void SwiGlu(const float* gate, const float* up, int64_t n, float* out) {
     const float g = gate[i];
     out[i] = g / (1.0f + std::exp(-g)) * up[i];
   }
+}
+
+SwiGluFn SwiGluFor(cpu::Isa isa) {
+  switch (isa) {
+    case cpu::Isa::kAvx512:
+      return &avx512::SwiGlu;
+    case cpu::Isa::kAvx2:
+      return &avx2::SwiGlu;
+    case cpu::Isa::kScalar:
+      break;
+  }
+  return &SwiGlu;
 }
 
 namespace {

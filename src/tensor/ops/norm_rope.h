@@ -3,6 +3,8 @@
 // its two layouts, and the feed-forward activations.
 #pragma once
 
+#include "tensor/cpu/cpu_features.h"
+
 #include <cstdint>
 #include <span>
 
@@ -42,6 +44,9 @@ void RopeApply(const RopeParams& p, const float* cache, float* x, int n_heads, i
 
 // SwiGLU: out = silu(gate) · up.
 void SwiGlu(const float* gate, const float* up, int64_t n, float* out);
+// SwiGlu for `isa`, bit-identical with it (REQUIRES: the CPU can run isa).
+using SwiGluFn = void (*)(const float* gate, const float* up, int64_t n, float* out);
+SwiGluFn SwiGluFor(cpu::Isa isa);
 
 // GEGLU with ggml's tanh-approximation GELU, which ggml evaluates through an f16 table: for |x| < 10 the
 // input is rounded to f16 and the result is the f16 rounding of gelu(that value). table: 65536 entries from
