@@ -31,7 +31,8 @@ Forward::Forward(const Config& config, int n_batch_max, int n_outputs_max, int n
       gelu_table_(gelu_table),
       kv_block_size_(kv_block_size),
       two_pass_attention_(two_pass_attention),
-      thread_scratch_floats_(static_cast<size_t>(std::max({n_ctx, kv_block_size, n_batch_max}) +
+      thread_scratch_floats_(static_cast<size_t>(config.n_head / std::max<int64_t>(config.n_head_kv, 1)) *
+                             static_cast<size_t>(std::max({n_ctx, kv_block_size, n_batch_max}) +
                                                  config.head_dim_k + 64 * config.head_dim_v)) {
   matmul_options_.isa = ChooseIsa();
   kernels_ = ops::AttentionKernelsFor(matmul_options_.isa);
@@ -179,7 +180,6 @@ void Forward::Attention(int layer, Rows q, Rows k, Rows v, Rows out) {
       for (int64_t j = 0; j < v.width; ++j) vd[j] = Fp32ToFp16(v.row(i)[j]);
     }
   });
-  const int64_t n_head = config_.n_head;
   const int64_t group = config_.n_head / config_.n_head_kv;
   const int hd_k = static_cast<int>(config_.head_dim_k);
   const int hd_v = static_cast<int>(config_.head_dim_v);
@@ -190,34 +190,39 @@ void Forward::Attention(int layer, Rows q, Rows k, Rows v, Rows out) {
   // llama.cpp multiplies a batch of ≥ 2 tokens by llamafile's tinyBLAS and a single token by ggml's vec_dot;
   // their f16 sums are ordered differently (ops::AttentionKernels).
   const int n_acc = n_tokens_ >= 2 ? 1 : 4;
+  const int64_t n_head_kv = config_.n_head_kv;
   pool_.Run([&](int ith, int nth) {
     float* q16 = thread_scratch_.data() + static_cast<size_t>(ith) * thread_scratch_floats_;
-    float* lanes = q16 + hd_k;
-    float* scores = lanes + 64 * hd_v;
-    const int64_t items = n_tokens_ * n_head;
+    float* lanes = q16 + group * hd_k;
+    float* scores = lanes + group * 64 * hd_v;
+    // One work item per token and KV head: the query heads sharing that KV head read its cache once.
+    const int64_t items = n_tokens_ * n_head_kv;
     for (int64_t item = items * ith / nth; item < items * (ith + 1) / nth; ++item) {
-      const int64_t i = item / n_head;
-      const int64_t h = item % n_head;
+      const int64_t i = item / n_head_kv;
+      const int64_t kv_head = item % n_head_kv;
       const int seq = batch_->seq[i];
       const int32_t pos = batch_->pos[i];
       // llama.cpp multiplies the f16 cache by q converted to f16 (ggml's f16 dot type); so do we.
-      const float* qh = q.row(i) + h * hd_k;
-      for (int j = 0; j < hd_k; ++j) q16[j] = Fp16ToFp32(Fp32ToFp16(qh[j] * q_scale));
+      const float* qh = q.row(i) + kv_head * group * hd_k;
+      for (int64_t j = 0; j < group * hd_k; ++j) q16[j] = Fp16ToFp32(Fp32ToFp16(qh[j] * q_scale));
       ops::HeadSpec spec;
-      spec.k_offset = (h / group) * hd_k;
-      spec.v_offset = (h / group) * hd_v;
+      spec.k_offset = kv_head * hd_k;
+      spec.v_offset = kv_head * hd_v;
       spec.head_dim_k = hd_k;
       spec.head_dim_v = hd_v;
       spec.scale = kq_scale;
       // A sliding-window layer sees the positions p with pos − p < window (llama.cpp's is_masked_swa).
       const int32_t first =
           swa ? std::max<int32_t>(0, pos - static_cast<int32_t>(config_.sliding_window) + 1) : 0;
-      float* dst = out.row(i) + h * hd_v;
+      float* dst = out.row(i) + kv_head * group * hd_v;
       if (two_pass_attention_) {
-        ops::AttendHeadTwoPass(kernels_, kv_->View(layer, seq), spec, q16, first, pos, n_acc, scores, lanes,
-                               dst);
+        ops::AttendGroupTwoPass(kernels_, kv_->View(layer, seq), spec, static_cast<int>(group), q16, hd_k,
+                                first, pos, n_acc, scores, lanes, dst, hd_v);
       } else {
-        ops::AttendHead(kernels_, kv_->View(layer, seq), spec, q16, first, pos, scores, dst);
+        for (int64_t g = 0; g < group; ++g) {
+          ops::AttendHead(kernels_, kv_->View(layer, seq), spec, q16 + g * hd_k, first, pos, scores,
+                          dst + g * hd_v);
+        }
       }
     }
   });

@@ -192,6 +192,45 @@ TEST(OpsAttention, OnlineAndLlamaCppOrderMatchTheTwoPassReferenceOnEveryIsa) {
   }
 }
 
+// Grouped-query attention: the query heads sharing a KV head, taken together by each family's row kernels,
+// give the floats of the scalar kernels head by head, to the bit. 11 heads cover the batches of
+// kMaxRowsHeads and every register-tile width; head dim 80 the kernels' row-by-row fallback; 24-position
+// blocks the walk for blocks that are not a whole number of accumulator slots.
+TEST(OpsAttention, GroupedHeadsEqualScalarHeadByHeadOnEveryIsa) {
+  const int n_q = 11, positions = 200;
+  const AttentionKernels scalar = AttentionKernelsFor(cpu::Isa::kScalar);
+  for (int head_dim : {64, 80}) {
+    for (int block : {24, 64}) {
+      const BlockStore store(block, positions, head_dim, 31 + static_cast<uint32_t>(block));
+      std::vector<float> q = Random(static_cast<size_t>(n_q) * head_dim, 32, 2.f);
+      for (float& x : q) x = Fp16ToFp32(Fp32ToFp16(x));
+      const HeadSpec h{0, 0, head_dim, head_dim, 0.125f};
+      for (auto [first, last] : std::vector<std::pair<int, int>>{{0, 199}, {37, 150}, {0, 0}}) {
+        for (int n_acc : {1, 4}) {
+          std::vector<float> scores(positions), lanes(64 * head_dim),
+              want(static_cast<size_t>(n_q) * head_dim);
+          for (int g = 0; g < n_q; ++g) {
+            AttendHeadTwoPass(scalar, store.View(), h, q.data() + g * head_dim, first, last, n_acc,
+                              scores.data(), lanes.data(), want.data() + g * head_dim);
+          }
+          for (cpu::Isa isa : cpu::SupportedIsas(cpu::HostCpuFeatures())) {
+            SCOPED_TRACE(::testing::Message()
+                         << cpu::IsaName(isa) << " head_dim " << head_dim << " block " << block << " ["
+                         << first << ", " << last << "] n_acc " << n_acc);
+            std::vector<float> group_scores(static_cast<size_t>(n_q) * positions);
+            std::vector<float> group_lanes(static_cast<size_t>(n_q) * 64 * head_dim), got(want.size());
+            AttendGroupTwoPass(AttentionKernelsFor(isa), store.View(), h, n_q, q.data(), head_dim, first,
+                               last, n_acc, group_scores.data(), group_lanes.data(), got.data(), head_dim);
+            for (size_t i = 0; i < got.size(); ++i) {
+              ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i])) << i;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 // Every instruction family sums in ggml's order, so they agree with the scalar emulation to the bit.
 TEST(OpsAttention, DotOrderIsTheSameOnEveryIsa) {
   const auto kf = Random(256, 21);

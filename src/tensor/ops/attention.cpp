@@ -39,6 +39,28 @@ void ExpShiftedScalar(float* x, int n, float shift) {
   for (int i = 0; i < n; ++i) x[i] = ExpLikeGgml(x[i] - shift);
 }
 
+// The row kernels from the one-row kernels, for the families without their own.
+template <float (*Dot)(const uint16_t*, const float*, int, int)>
+void DotRowsVia(const uint16_t* k, int64_t row_stride, int n_rows, const float* q, int64_t q_stride, int n_q,
+                int n, int n_acc, float scale, float* scores, int64_t scores_stride) {
+  for (int r = 0; r < n_rows; ++r) {
+    for (int g = 0; g < n_q; ++g)
+      scores[g * scores_stride + r] = Dot(k + r * row_stride, q + g * q_stride, n, n_acc) * scale;
+  }
+}
+
+template <void (*Axpy)(float, const uint16_t*, float*, int)>
+void AxpyRowsVia(const uint16_t* const* rows, int n_rows, const float* w, int64_t w_stride, int n_q,
+                 float* acc, int64_t acc_stride, int n) {
+  for (int r = 0; r < n_rows; ++r) {
+    for (int g = 0; g < n_q; ++g) Axpy(w[g * w_stride + r], rows[r], acc + g * acc_stride, n);
+  }
+}
+
+void RoundF16Scalar(float* x, int n, float scale) {
+  for (int i = 0; i < n; ++i) x[i] = Fp16ToFp32(Fp32ToFp16(x[i] * scale));
+}
+
 // Start of position p's row in a block table.
 const uint16_t* RowOf(const uint16_t* base, const KvBlocks& kv, int32_t p) {
   return base + static_cast<int64_t>(kv.block_ids[p / kv.block_size]) * kv.block_stride +
@@ -58,13 +80,24 @@ float ReduceLanes16(const float* lanes, int stride) {
 AttentionKernels AttentionKernelsFor(cpu::Isa isa) {
   switch (isa) {
     case cpu::Isa::kAvx512:
-      return {&avx512::DotF16, &avx512::AxpyF16, &avx512::ExpShifted};
+      return {&avx512::DotF16,     &avx512::AxpyF16,     &avx512::ExpShifted,
+              &avx512::DotF16Rows, &avx512::AxpyF16Rows, &avx512::RoundF16};
     case cpu::Isa::kAvx2:
-      return {&avx2::DotF16, &avx2::AxpyF16, &avx2::ExpShifted};
+      return {&avx2::DotF16,
+              &avx2::AxpyF16,
+              &avx2::ExpShifted,
+              &DotRowsVia<&avx2::DotF16>,
+              &AxpyRowsVia<&avx2::AxpyF16>,
+              &avx2::RoundF16};
     case cpu::Isa::kScalar:
       break;
   }
-  return {&DotF16Scalar, &AxpyF16Scalar, &ExpShiftedScalar};
+  return {&DotF16Scalar,
+          &AxpyF16Scalar,
+          &ExpShiftedScalar,
+          &DotRowsVia<&DotF16Scalar>,
+          &AxpyRowsVia<&AxpyF16Scalar>,
+          &RoundF16Scalar};
 }
 
 void AttendHead(const AttentionKernels& kernels, const KvBlocks& kv, const HeadSpec& head, const float* q,
@@ -106,17 +139,17 @@ void AttendHead(const AttentionKernels& kernels, const KvBlocks& kv, const HeadS
 void AttendHeadTwoPass(const AttentionKernels& kernels, const KvBlocks& kv, const HeadSpec& head,
                        const float* q, int32_t first, int32_t last, int n_acc, float* scores, float* lanes,
                        float* out) {
-  // tinyBLAS takes only whole 16-element steps; otherwise llama.cpp falls back to vec_dot.
-  const int kq_acc = n_acc == 1 && head.head_dim_k % 16 == 0 ? 1 : 4;
+  AttendGroupTwoPass(kernels, kv, head, 1, q, 0, first, last, n_acc, scores, lanes, out, 0);
+}
+
+namespace {
+
+// Softmax of one head's scores[first..last] as ggml_vec_soft_max_f32 computes it (exponentials 16 cells
+// at a time, masked cells 0, each group summed in float by the lane tree and added to a double), then each
+// probability rounded to f16 (ggml multiplies the f16 V cache by the probabilities converted to f16).
+void SoftmaxToF16(const AttentionKernels& kernels, float* scores, int32_t first, int32_t last) {
   float max = -std::numeric_limits<float>::infinity();
-  for (int32_t p = first; p <= last; ++p) {
-    const float s =
-        kernels.dot_f16(RowOf(kv.k_base, kv, p) + head.k_offset, q, head.head_dim_k, kq_acc) * head.scale;
-    scores[p] = s;
-    max = std::max(max, s);
-  }
-  // ggml_vec_soft_max_f32: exponentials 16 cells at a time (masked cells are 0), each group summed in float
-  // by the lane tree and added to a double.
+  for (int32_t p = first; p <= last; ++p) max = std::max(max, scores[p]);
   kernels.exp_shifted(scores + first, last - first + 1, max);
   double sum = 0.0;
   for (int32_t g = first - first % 16; g <= last; g += 16) {
@@ -127,25 +160,92 @@ void AttendHeadTwoPass(const AttentionKernels& kernels, const KvBlocks& kv, cons
     }
     sum += ReduceLanes16(group);
   }
-  const float inv = static_cast<float>(1.0 / sum);
-  // Σ p·v over cells, as the matmul of V (transposed) by the f16 probabilities sums it: cell c in lane c % 16
-  // of accumulator (c / 16) % n_acc.
+  kernels.round_f16(scores + first, last - first + 1, static_cast<float>(1.0 / sum));
+}
+
+// Σ p·v into lanes[slot][head_dim_v] for the n_q ≤ kMaxRowsHeads heads (head g's lanes at lanes + g·
+// lanes_stride): cell p in slot p % slots, each slot summing its cells in increasing order, as the matmul
+// of V (transposed) by the f16 probabilities sums it: lane c % 16 of accumulator (c / 16) % n_acc.
+void WeightedValues(const AttentionKernels& kernels, const KvBlocks& kv, const HeadSpec& head, int n_q,
+                    const float* weights, int64_t weights_stride, int32_t first, int32_t last, int slots,
+                    float* lanes, int64_t lanes_stride) {
+  constexpr int kChunk = 64;
+  const int hd = head.head_dim_v;
+  const uint16_t* rows[kChunk];
+  float w[kMaxRowsHeads * kChunk];
+  int n = 0;
+  int slot = 0;
+  auto flush = [&] {
+    if (n > 0) {
+      kernels.axpy_f16_rows(rows, n, w, kChunk, n_q, lanes + static_cast<int64_t>(slot) * hd, lanes_stride,
+                            hd);
+    }
+    n = 0;
+  };
+  auto add = [&](int32_t p, const uint16_t* row) {
+    rows[n] = row + head.v_offset;
+    for (int g = 0; g < n_q; ++g) w[g * kChunk + n] = weights[g * weights_stride + p];
+    if (++n == kChunk) flush();
+  };
+  for (slot = 0; slot < slots; ++slot) {
+    const int32_t p0 = first + ((slot - first % slots) % slots + slots) % slots;
+    if (kv.block_size % slots == 0) {
+      // p % slots == (p % block_size) % slots: walk the blocks without dividing per cell.
+      for (int32_t block = p0 / kv.block_size; block <= last / kv.block_size; ++block) {
+        const uint16_t* base = kv.v_base + static_cast<int64_t>(kv.block_ids[block]) * kv.block_stride;
+        const int32_t start = block * kv.block_size;
+        for (int32_t r = slot; r < kv.block_size; r += slots) {
+          const int32_t p = start + r;
+          if (p < first) continue;
+          if (p > last) break;
+          add(p, base + r * kv.row_stride);
+        }
+      }
+    } else {
+      for (int32_t p = p0; p <= last; p += slots) add(p, RowOf(kv.v_base, kv, p));
+    }
+    flush();
+  }
+}
+
+}  // namespace
+
+void AttendGroupTwoPass(const AttentionKernels& kernels, const KvBlocks& kv, const HeadSpec& head, int n_q,
+                        const float* q, int64_t q_stride, int32_t first, int32_t last, int n_acc,
+                        float* scores, float* lanes, float* out, int64_t out_stride) {
+  // tinyBLAS takes only whole 16-element steps; otherwise llama.cpp falls back to vec_dot.
+  const int kq_acc = n_acc == 1 && head.head_dim_k % 16 == 0 ? 1 : 4;
+  const int64_t scores_stride = last + 1;
   const int hd = head.head_dim_v;
   const int slots = 16 * n_acc;
-  std::fill(lanes, lanes + static_cast<size_t>(slots) * hd, 0.f);
-  for (int32_t p = first; p <= last; ++p) {
-    const float w = Fp16ToFp32(Fp32ToFp16(scores[p] * inv));
-    kernels.axpy_f16(w, RowOf(kv.v_base, kv, p) + head.v_offset, lanes + static_cast<size_t>(p % slots) * hd,
-                     hd);
-  }
-  if (n_acc == 4) {
-    for (int i = 0; i < 16 * hd; ++i) {
-      lanes[i] += lanes[32 * hd + i];
-      lanes[16 * hd + i] += lanes[48 * hd + i];
-      lanes[i] += lanes[16 * hd + i];
+  const int64_t lanes_stride = static_cast<int64_t>(slots) * hd;
+  for (int g0 = 0; g0 < n_q; g0 += kMaxRowsHeads) {
+    const int heads = std::min(kMaxRowsHeads, n_q - g0);
+    float* s = scores + g0 * scores_stride;
+    int32_t p = first;
+    while (p <= last) {
+      const int32_t n = std::min<int32_t>(kv.block_size - p % kv.block_size, last - p + 1);
+      kernels.dot_f16_rows(RowOf(kv.k_base, kv, p) + head.k_offset, kv.row_stride, n, q + g0 * q_stride,
+                           q_stride, heads, head.head_dim_k, kq_acc, head.scale, s + p, scores_stride);
+      p += n;
+    }
+    for (int g = 0; g < heads; ++g) SoftmaxToF16(kernels, s + g * scores_stride, first, last);
+    float* l = lanes + g0 * lanes_stride;
+    std::fill(l, l + heads * lanes_stride, 0.f);
+    WeightedValues(kernels, kv, head, heads, s, scores_stride, first, last, slots, l, lanes_stride);
+    for (int g = 0; g < heads; ++g) {
+      float* lg = l + g * lanes_stride;
+      if (n_acc == 4) {
+        for (int i = 0; i < 16 * hd; ++i) {
+          lg[i] += lg[32 * hd + i];
+          lg[16 * hd + i] += lg[48 * hd + i];
+          lg[i] += lg[16 * hd + i];
+        }
+      }
+      float* o = out + (g0 + g) * out_stride;
+      for (int d = 0; d < hd; ++d) o[d] = ReduceLanes16(lg + d, hd);
     }
   }
-  for (int d = 0; d < hd; ++d) out[d] = ReduceLanes16(lanes + d, hd);
 }
 
 }  // namespace corral::ops

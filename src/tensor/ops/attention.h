@@ -22,7 +22,20 @@ struct AttentionKernels {
   void (*axpy_f16)(float w, const uint16_t* v, float* acc, int n);
   // x[i] = ExpLikeGgml(x[i] − shift) (ggml_exp.h), the softmax's exponentials.
   void (*exp_shifted)(float* x, int n, float shift);
+  // Grouped-query attention reads each K and V row once for the n_q ≤ kMaxRowsHeads query heads sharing it:
+  //   scores[g·scores_stride + r] = dot_f16(k + r·row_stride, q + g·q_stride, n, n_acc) · scale
+  // for r < n_rows, g < n_q, each the same float as that dot_f16 call;
+  void (*dot_f16_rows)(const uint16_t* k, int64_t row_stride, int n_rows, const float* q, int64_t q_stride,
+                       int n_q, int n, int n_acc, float scale, float* scores, int64_t scores_stride);
+  // and for each row r in order, acc + g·acc_stride = axpy_f16(w[g·w_stride + r], rows[r], that, n), the same
+  // floats as those axpy_f16 calls.
+  void (*axpy_f16_rows)(const uint16_t* const* rows, int n_rows, const float* w, int64_t w_stride, int n_q,
+                        float* acc, int64_t acc_stride, int n);
+  // x[i] = x[i] · scale rounded to f16 and back (RNE, as Fp32ToFp16).
+  void (*round_f16)(float* x, int n, float scale);
 };
+
+inline constexpr int kMaxRowsHeads = 8;
 
 // The 16-lane horizontal sum of _mm512_reduce_add_ps (GCC's tree: halves, quarters, then pairs).
 float ReduceLanes16(const float* lanes, int stride = 1);
@@ -66,5 +79,12 @@ void AttendHead(const AttentionKernels& kernels, const KvBlocks& kv, const HeadS
 void AttendHeadTwoPass(const AttentionKernels& kernels, const KvBlocks& kv, const HeadSpec& head,
                        const float* q, int32_t first, int32_t last, int n_acc, float* scores, float* lanes,
                        float* out);
+
+// AttendHeadTwoPass for the n_q query heads that share one KV head (grouped-query attention), bit-identical
+// with it head by head, reading the cache once for all of them: query g at q + g·q_stride, its output at
+// out + g·out_stride. scores: n_q · (last + 1) floats; lanes: n_q · 64 · head_dim_v floats.
+void AttendGroupTwoPass(const AttentionKernels& kernels, const KvBlocks& kv, const HeadSpec& head, int n_q,
+                        const float* q, int64_t q_stride, int32_t first, int32_t last, int n_acc,
+                        float* scores, float* lanes, float* out, int64_t out_stride);
 
 }  // namespace corral::ops

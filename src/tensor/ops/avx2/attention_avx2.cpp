@@ -66,4 +66,13 @@ void ExpShifted(float* x, int n, float shift) {
   for (int i = 0; i < n; ++i) x[i] = ExpLikeGgml(x[i] - shift);
 }
 
+void RoundF16(float* x, int n, float scale) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_mul_ps(_mm256_loadu_ps(x + i), _mm256_set1_ps(scale));
+    _mm256_storeu_ps(x + i, _mm256_cvtph_ps(_mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT)));
+  }
+  for (; i < n; ++i) x[i] = Fp16ToFp32(Fp32ToFp16(x[i] * scale));
+}
+
 }  // namespace corral::ops::avx2
