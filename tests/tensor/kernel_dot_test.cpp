@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kernel_test_data.h"
+#include "tensor/cpu/avx512/avx512_kernels.h"
 #include "tensor/cpu/cpu_features.h"
 #include "tensor/cpu/kernels.h"
 
@@ -47,65 +48,67 @@ std::vector<Case> AllCases() {
   return cases;
 }
 
-class KernelDotTest : public ::testing::TestWithParam<Case> {
- protected:
-  // Runs every tile shape of the kernel under test on fresh data and compares each output with the scalar
-  // reference; outputs of rows past n_rows must stay untouched.
-  void CheckTiles(Scales kind) {
-    const Case p = GetParam();
-    const DotKernel* kernel = FindDotKernel(p.type, p.isa);
-    const DotKernel* reference = scalar::FindKernel(p.type);
-    ASSERT_NE(kernel, nullptr);
-    ASSERT_NE(reference, nullptr);
-    ASSERT_EQ(kernel->weight, p.type);
-    // Every family has its own kernel for every type: nothing falls back to the reference unnoticed.
-    if (p.isa != Isa::kScalar) {
-      ASSERT_NE(kernel, reference) << "no " << IsaName(p.isa) << " kernel";
-    }
-    ASSERT_EQ(kernel->activation, reference->activation);
-    const DType act = kernel->activation;
-    uint32_t seed = 1000 * static_cast<uint32_t>(p.type) + 7;
-    for (int64_t n : testing::TestLengths(p.type)) {
-      for (int cols = 1; cols <= kMaxTileCols; ++cols) {
-        const int max_rows = kernel->rows[cols];
-        ASSERT_GE(max_rows, 1);
-        ASSERT_LE(max_rows, kMaxTileRows);
-        // Strides with slack, and weights starting off any SIMD alignment (mmapped rows are only as aligned
-        // as the block size allows).
-        const size_t w_offset = p.type == DType::kF32 ? 4 : 2;
-        const size_t w_stride = RowBytes(p.type, n) + 2 * w_offset;
-        const size_t a_stride = RowBytes(act, n) + 64;
-        const std::vector<uint8_t> w = RandomWeights(p.type, max_rows, n, w_stride, kind, ++seed, w_offset);
-        const std::vector<uint8_t> a = RandomActivations(act, cols, n, a_stride, kind, ++seed);
-        const uint8_t* w0 = w.data() + w_offset;
-        for (int n_rows : {max_rows, 1, max_rows - 1}) {
-          if (n_rows < 1) continue;
-          SCOPED_TRACE("n=" + std::to_string(n) + " cols=" + std::to_string(cols) +
-                       " rows=" + std::to_string(n_rows) + "/" + std::to_string(max_rows));
-          const size_t out_stride = kMaxTileRows + 3;
-          std::vector<float> out(out_stride * cols, std::numeric_limits<float>::quiet_NaN());
-          kernel->tiles[cols](n, w0, w_stride, n_rows, a.data(), a_stride, out.data(), out_stride);
-          for (int c = 0; c < cols; ++c) {
-            for (int r = 0; r < static_cast<int>(out_stride); ++r) {
-              const float got = out[c * out_stride + r];
-              if (r >= n_rows) {
-                EXPECT_TRUE(std::isnan(got)) << "wrote past n_rows at r=" << r << " c=" << c;
-                continue;
-              }
-              const void* wr = w0 + r * w_stride;
-              const void* ac = a.data() + c * a_stride;
-              const float want = DotRow(*reference, n, wr, ac);
-              if (kind == Scales::kPowerOfTwo) {
-                EXPECT_EQ(got, want) << "r=" << r << " c=" << c;
-              } else {
-                const testing::ExactDot exact = DoubleDot(p.type, wr, act, ac, n);
-                EXPECT_NEAR(got, want, kRelativeTolerance * exact.magnitude) << "r=" << r << " c=" << c;
-              }
+// Runs every tile shape of `kernel` on fresh data and compares each output with the scalar reference;
+// outputs of rows past n_rows must stay untouched.
+void CheckKernelTiles(const Case& p, const DotKernel* kernel, Scales kind) {
+  const DotKernel* reference = scalar::FindKernel(p.type);
+  ASSERT_NE(kernel, nullptr);
+  ASSERT_NE(reference, nullptr);
+  ASSERT_EQ(kernel->weight, p.type);
+  // Every family has its own kernel for every type: nothing falls back to the reference unnoticed.
+  if (p.isa != Isa::kScalar) {
+    ASSERT_NE(kernel, reference) << "no " << IsaName(p.isa) << " kernel";
+  }
+  ASSERT_EQ(kernel->activation, reference->activation);
+  const DType act = kernel->activation;
+  uint32_t seed = 1000 * static_cast<uint32_t>(p.type) + 7;
+  for (int64_t n : testing::TestLengths(p.type)) {
+    for (int cols = 1; cols <= kMaxTileCols; ++cols) {
+      const int max_rows = kernel->rows[cols];
+      ASSERT_GE(max_rows, 1);
+      ASSERT_LE(max_rows, kMaxTileRows);
+      // Strides with slack, and weights starting off any SIMD alignment (mmapped rows are only as aligned
+      // as the block size allows).
+      const size_t w_offset = p.type == DType::kF32 ? 4 : 2;
+      const size_t w_stride = RowBytes(p.type, n) + 2 * w_offset;
+      const size_t a_stride = RowBytes(act, n) + 64;
+      const std::vector<uint8_t> w = RandomWeights(p.type, max_rows, n, w_stride, kind, ++seed, w_offset);
+      const std::vector<uint8_t> a = RandomActivations(act, cols, n, a_stride, kind, ++seed);
+      const uint8_t* w0 = w.data() + w_offset;
+      for (int n_rows : {max_rows, 1, max_rows - 1}) {
+        if (n_rows < 1) continue;
+        SCOPED_TRACE("n=" + std::to_string(n) + " cols=" + std::to_string(cols) +
+                     " rows=" + std::to_string(n_rows) + "/" + std::to_string(max_rows));
+        const size_t out_stride = kMaxTileRows + 3;
+        std::vector<float> out(out_stride * cols, std::numeric_limits<float>::quiet_NaN());
+        kernel->tiles[cols](n, w0, w_stride, n_rows, a.data(), a_stride, out.data(), out_stride);
+        for (int c = 0; c < cols; ++c) {
+          for (int r = 0; r < static_cast<int>(out_stride); ++r) {
+            const float got = out[c * out_stride + r];
+            if (r >= n_rows) {
+              EXPECT_TRUE(std::isnan(got)) << "wrote past n_rows at r=" << r << " c=" << c;
+              continue;
+            }
+            const void* wr = w0 + r * w_stride;
+            const void* ac = a.data() + c * a_stride;
+            const float want = DotRow(*reference, n, wr, ac);
+            if (kind == Scales::kPowerOfTwo) {
+              EXPECT_EQ(got, want) << "r=" << r << " c=" << c;
+            } else {
+              const testing::ExactDot exact = DoubleDot(p.type, wr, act, ac, n);
+              EXPECT_NEAR(got, want, kRelativeTolerance * exact.magnitude) << "r=" << r << " c=" << c;
             }
           }
         }
       }
     }
+  }
+}
+
+class KernelDotTest : public ::testing::TestWithParam<Case> {
+ protected:
+  void CheckTiles(Scales kind) {
+    CheckKernelTiles(GetParam(), FindDotKernel(GetParam().type, GetParam().isa), kind);
   }
 };
 
@@ -115,6 +118,23 @@ TEST_P(KernelDotTest, ExactDataMatchesScalarBitForBit) {
 
 TEST_P(KernelDotTest, RandomDataMatchesScalarWithinRounding) {
   CheckTiles(Scales::kRandom);
+}
+
+// FindDotKernel picks one AVX-512 Q4_K kernel by the CPU's GFNI; the other must stay right too, for CPUs
+// without it (Cascade Lake has VNNI but no GFNI).
+TEST(KernelDotVariants, Avx512Q4KWithAndWithoutGfni) {
+  const CpuFeatures& f = HostCpuFeatures();
+  if (!IsaSupported(Isa::kAvx512, f)) GTEST_SKIP() << "no AVX-512";
+  const Case c{DType::kQ4_K, Isa::kAvx512};
+  for (bool gfni : {false, true}) {
+    if (gfni && !f.gfni) continue;
+    SCOPED_TRACE(gfni ? "gfni" : "no gfni");
+    const DotKernel* kernel = avx512::FindKQuantKernel(DType::kQ4_K, gfni);
+    ASSERT_NE(kernel, nullptr);
+    EXPECT_EQ(kernel == avx512::FindGfniKQuantKernel(DType::kQ4_K), gfni);
+    CheckKernelTiles(c, kernel, Scales::kPowerOfTwo);
+    CheckKernelTiles(c, kernel, Scales::kRandom);
+  }
 }
 
 // Every payload bit set (the largest quants each format holds, e.g. Q6_K's 63 everywhere) against

@@ -79,6 +79,7 @@ CpuFeatures Detect() {
   f.avx512vl = f.avx512f && Bit(l7.ebx, 31);
   f.avx512vnni = f.avx512f && Bit(l7.ecx, 11);
   f.avx512bf16 = f.avx512f && Bit(l7s1.eax, 5);
+  f.gfni = Bit(l7.ecx, 8);
 
   const bool amx_cpu = os_tile_cfg && Bit(l7.edx, 24);
   if (amx_cpu && RequestAmxTileData()) {

@@ -26,6 +26,7 @@ struct CpuFeatures {
   bool avx512vl = false;
   bool avx512vnni = false;
   bool avx512bf16 = false;
+  bool gfni = false;      // Galois-field affine byte transforms (vgf2p8affineqb)
   bool avx_vnni = false;  // VEX-encoded VNNI (Alder Lake, Zen 5): not used by the kernels yet
   bool amx_tile = false;
   bool amx_int8 = false;

@@ -17,7 +17,7 @@ const DotKernel* FindDotKernel(DType weight, Isa isa) {
   switch (isa) {
     case Isa::kAvx512:
       found = avx512::FindLegacyKernel(weight);
-      if (found == nullptr) found = avx512::FindKQuantKernel(weight);
+      if (found == nullptr) found = avx512::FindKQuantKernel(weight, HostCpuFeatures().gfni);
       if (found == nullptr) found = avx512::FindFloatKernel(weight, HostCpuFeatures().avx512bf16);
       break;
     case Isa::kAvx2:

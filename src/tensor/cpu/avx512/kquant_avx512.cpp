@@ -3,7 +3,10 @@
 
 namespace corral::cpu::avx512 {
 
-const DotKernel* FindKQuantKernel(DType weight) {
+const DotKernel* FindKQuantKernel(DType weight, bool gfni) {
+  if (gfni) {
+    if (const DotKernel* k = FindGfniKQuantKernel(weight)) return k;
+  }
   return x86::FindInTable(x86::kKQuantKernels, weight);
 }
 

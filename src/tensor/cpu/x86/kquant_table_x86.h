@@ -1,6 +1,7 @@
 // Table of the 256-element formats for one x86 family (included by avx2/ and avx512/ kquant_*.cpp).
 //
-// Both families use the 256-bit tiles, except Q6_K's matrix-vector tile on AVX-512 (kquant_tiles_zmm.h). A
+// Both families use the 256-bit tiles, except Q6_K's matrix-vector tile on AVX-512 (kquant_tiles_zmm.h), and
+// Q4_K's where the CPU also has GFNI (avx512/kquant_gfni_avx512.cpp). A
 // 512-bit version of every tile (64 quants per instruction, activations reordered to the nibble order by
 // vshufi64x2) was slower on Zen 4 in every tile shape, e.g. Q4_K 76 vs 85 GFLOP/s (1 × 1 tile), 132 vs 151
 // (2 × 4), Q6_K 70 vs 84 and 149 vs 163, L2-resident: Zen 4 runs a 512-bit instruction as two 256-bit

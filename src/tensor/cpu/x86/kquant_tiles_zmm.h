@@ -70,6 +70,59 @@ struct Q6KDecoderZ : Q6KDecoder {
   __m512i PairScales(int p) const { return _mm512_permutexvar_epi16(PairScaleIndex<16>(p), scale_words); }
 };
 
+// Q4_K, on CPUs with GFNI: group g (elements 64g..64g+63, sub-blocks 2g and 2g+1) is the low then the high
+// nibbles of qs[32g..32g+31]. Those 32 bytes broadcast to both 256-bit halves and one vgf2p8affineqb, whose
+// bit matrix is per 64-bit lane, give the 64 quants in element order: x & 0x0F in the lower half, x >> 4 in
+// the upper (matrix row byte 7 − i selects the source bit of result bit i). Against the 256-bit tile that is
+// a third of the decode instructions per block; the kernel is bound by instructions per block (the hot
+// kernel runs as fast from L1 as from L2), so the hot Q4_K kernel gains 6 % (bench/README.md). The dpbusd
+// lanes stay within int16 (4·15·128 = 7680).
+#if defined(__GFNI__)
+struct Q4KDecoderZ {
+  using Block = quant::BlockQ4_K;
+  static constexpr bool kMin = true;
+  const uint8_t* qs;
+  float d, dmin;
+  __m512i scales_mins;  // [scale 0..7, min 0..7] as bytes, in each 128-bit lane
+
+  void Start(const Block& blk) {
+    qs = blk.qs;
+    const __m128 both = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(LoadU32(&blk.d))));
+    d = _mm_cvtss_f32(both);
+    dmin = _mm_cvtss_f32(_mm_movehdup_ps(both));
+    scales_mins = _mm512_broadcast_i32x4(UnpackQ4KScalesMins(blk.scales));
+  }
+  __m256i Correction(__m256i) const { return _mm256_setzero_si256(); }
+  // The 8 mins as int16, each twice (bsums are per 16 elements): bytes 8 + w / 2 with zero high bytes.
+  __m256i Mins(__m256i bsums) const {
+    const __m256i pick = _mm256_setr_epi8(8, -1, 8, -1, 9, -1, 9, -1, 10, -1, 10, -1, 11, -1, 11, -1, 12, -1,
+                                          12, -1, 13, -1, 13, -1, 14, -1, 14, -1, 15, -1, 15, -1);
+    return _mm256_madd_epi16(_mm256_shuffle_epi8(_mm512_castsi512_si256(scales_mins), pick), bsums);
+  }
+  __m512i Group(int g) const {
+    const __m512i nibbles = _mm512_inserti64x4(_mm512_set1_epi64(0x0102040800000000ll),
+                                               _mm256_set1_epi64x(0x1020408000000000ll), 1);
+    return _mm512_gf2p8affine_epi64_epi8(_mm512_broadcast_i64x4(Load256(qs + 32 * g)), nibbles, 0);
+  }
+  void Pair(int p, __m512i& q0, __m512i& q1) const {
+    q0 = Group(2 * p);
+    q1 = Group(2 * p + 1);
+  }
+  // PairScaleIndex<32> as an in-lane byte shuffle: lane L's words 0-3 take scale 4p + L/2, words 4-7 scale
+  // 4p + 2 + L/2, as int16 (the high bytes zeroed).
+  __m512i PairScales(int p) const {
+    alignas(64) int8_t pick[64];
+    for (int lane = 0; lane < 4; ++lane) {
+      for (int w = 0; w < 8; ++w) {
+        pick[16 * lane + 2 * w] = static_cast<int8_t>(4 * p + (w < 4 ? 0 : 2) + lane / 2);
+        pick[16 * lane + 2 * w + 1] = -1;
+      }
+    }
+    return _mm512_shuffle_epi8(scales_mins, _mm512_load_si512(pick));
+  }
+};
+#endif  // __GFNI__
+
 // 512-bit tile: the K-quant arithmetic of KQuantTile with the group-pair step above.
 template <typename D, int R, int C>
 void KQuantTileZ(int64_t n, const void* w, size_t w_stride, int n_rows, const void* a, size_t a_stride,
