@@ -154,12 +154,27 @@ TEST_P(KernelMatmulTest, LargeShapesMatchReference) {
     ASSERT_NEAR(got[i], want[i], kRelativeTolerance * magnitude[i]) << i;
 }
 
+std::vector<Case> Cases() {
+  std::vector<Case> cases;
+  for (Isa isa : cpu::SupportedIsas(cpu::HostCpuFeatures())) {
+    for (DType t : testing::kDotTypes) cases.push_back({t, isa});
+  }
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTypesAllIsas, KernelMatmulTest, ::testing::ValuesIn(Cases()),
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           return std::string(DTypeName(info.param.type)) + "_" +
+                                  std::string(cpu::IsaName(info.param.isa));
+                         });
+
 // The panel GEMM (cpu/avx512/panel_matmul.h) on prefill-like shapes: several 16-row panels per thread with
 // a ragged last one, activation rows padded to the 32-row tile, k of 17 super-blocks; against the reference
 // and against the tiles of the same family.
-TEST_P(KernelMatmulTest, PanelPathMatchesReferenceAndTiles) {
-  const Case c = GetParam();
-  if (c.isa != Isa::kAvx512 || !cpu::panel::Supports(c.type)) GTEST_SKIP() << "no panel path";
+class PanelMatmulTest : public ::testing::TestWithParam<DType> {};
+
+TEST_P(PanelMatmulTest, MatchesReferenceAndTiles) {
+  const Case c{GetParam(), Isa::kAvx512};
   if (cpu::AmxUsable(cpu::HostCpuFeatures())) GTEST_SKIP() << "AMX takes these products on this CPU";
   const int64_t k = 4096 + 256;
   ThreadPool pool(2);
@@ -182,19 +197,21 @@ TEST_P(KernelMatmulTest, PanelPathMatchesReferenceAndTiles) {
   }
 }
 
-std::vector<Case> Cases() {
-  std::vector<Case> cases;
-  for (Isa isa : cpu::SupportedIsas(cpu::HostCpuFeatures())) {
-    for (DType t : testing::kDotTypes) cases.push_back({t, isa});
+// The formats with a panel decoder, on CPUs with the AVX-512 family (none elsewhere: nothing to skip).
+std::vector<DType> PanelTypes() {
+  std::vector<DType> types;
+  if (!cpu::IsaSupported(Isa::kAvx512, cpu::HostCpuFeatures())) return types;
+  for (DType t : testing::kDotTypes) {
+    if (cpu::panel::Supports(t)) types.push_back(t);
   }
-  return cases;
+  return types;
 }
 
-INSTANTIATE_TEST_SUITE_P(AllTypesAllIsas, KernelMatmulTest, ::testing::ValuesIn(Cases()),
-                         [](const ::testing::TestParamInfo<Case>& info) {
-                           return std::string(DTypeName(info.param.type)) + "_" +
-                                  std::string(cpu::IsaName(info.param.isa));
+INSTANTIATE_TEST_SUITE_P(PanelTypes, PanelMatmulTest, ::testing::ValuesIn(PanelTypes()),
+                         [](const ::testing::TestParamInfo<DType>& info) {
+                           return std::string(DTypeName(info.param));
                          });
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(PanelMatmulTest);
 
 TEST(KernelMatmul, RejectsBadArguments) {
   ThreadPool pool(1);
