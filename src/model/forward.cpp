@@ -31,9 +31,12 @@ Forward::Forward(const Config& config, int n_batch_max, int n_outputs_max, int n
       gelu_table_(gelu_table),
       kv_block_size_(kv_block_size),
       two_pass_attention_(two_pass_attention),
-      thread_scratch_floats_(static_cast<size_t>(config.n_head / std::max<int64_t>(config.n_head_kv, 1)) *
-                             static_cast<size_t>(std::max({n_ctx, kv_block_size, n_batch_max}) +
-                                                 config.head_dim_k + 64 * config.head_dim_v)) {
+      // Attention, per thread: q rounded to f16 for up to max(kMaxRowsHeads, group) queries, then for each of
+      // a batch of kMaxRowsHeads queries 64 lanes of head_dim_v and a score per position.
+      thread_scratch_floats_(static_cast<size_t>(
+          std::max<int64_t>(ops::kMaxRowsHeads, config.n_head / std::max<int64_t>(config.n_head_kv, 1)) *
+              config.head_dim_k +
+          ops::kMaxRowsHeads * (64 * config.head_dim_v + std::max({n_ctx, kv_block_size, n_batch_max})))) {
   matmul_options_.isa = ChooseIsa();
   kernels_ = ops::AttentionKernelsFor(matmul_options_.isa);
   swiglu_ = ops::SwiGluFor(matmul_options_.isa);
@@ -191,38 +194,65 @@ void Forward::Attention(int layer, Rows q, Rows k, Rows v, Rows out) {
   // their f16 sums are ordered differently (ops::AttentionKernels).
   const int n_acc = n_tokens_ >= 2 ? 1 : 4;
   const int64_t n_head_kv = config_.n_head_kv;
+  // Work items: a KV head and up to `span` consecutive tokens of the batch, whose query heads (all of one
+  // sequence) go through the cache together, so that prefill reads it once per ops::kMaxRowsHeads queries.
+  const int64_t span = std::max<int64_t>(1, ops::kMaxRowsHeads / group);
+  const int64_t spans = (n_tokens_ + span - 1) / span;
   pool_.Run([&](int ith, int nth) {
     float* q16 = thread_scratch_.data() + static_cast<size_t>(ith) * thread_scratch_floats_;
-    float* lanes = q16 + group * hd_k;
-    float* scores = lanes + group * 64 * hd_v;
-    // One work item per token and KV head: the query heads sharing that KV head read its cache once.
-    const int64_t items = n_tokens_ * n_head_kv;
+    float* lanes = q16 + std::max<int64_t>(ops::kMaxRowsHeads, group) * hd_k;
+    float* scores = lanes + ops::kMaxRowsHeads * 64 * hd_v;
+    int32_t firsts[ops::kMaxRowsHeads];
+    int32_t lasts[ops::kMaxRowsHeads];
+    float* outs[ops::kMaxRowsHeads];
+    const int64_t items = spans * n_head_kv;
     for (int64_t item = items * ith / nth; item < items * (ith + 1) / nth; ++item) {
-      const int64_t i = item / n_head_kv;
       const int64_t kv_head = item % n_head_kv;
-      const int seq = batch_->seq[i];
-      const int32_t pos = batch_->pos[i];
-      // llama.cpp multiplies the f16 cache by q converted to f16 (ggml's f16 dot type); so do we.
-      const float* qh = q.row(i) + kv_head * group * hd_k;
-      for (int64_t j = 0; j < group * hd_k; ++j) q16[j] = Fp16ToFp32(Fp32ToFp16(qh[j] * q_scale));
+      const int64_t span_end = std::min<int64_t>(n_tokens_, (item / n_head_kv + 1) * span);
       ops::HeadSpec spec;
       spec.k_offset = kv_head * hd_k;
       spec.v_offset = kv_head * hd_v;
       spec.head_dim_k = hd_k;
       spec.head_dim_v = hd_v;
       spec.scale = kq_scale;
-      // A sliding-window layer sees the positions p with pos − p < window (llama.cpp's is_masked_swa).
-      const int32_t first =
-          swa ? std::max<int32_t>(0, pos - static_cast<int32_t>(config_.sliding_window) + 1) : 0;
-      float* dst = out.row(i) + kv_head * group * hd_v;
-      if (two_pass_attention_) {
-        ops::AttendGroupTwoPass(kernels_, kv_->View(layer, seq), spec, static_cast<int>(group), q16, hd_k,
-                                first, pos, n_acc, scores, lanes, dst, hd_v);
-      } else {
-        for (int64_t g = 0; g < group; ++g) {
-          ops::AttendHead(kernels_, kv_->View(layer, seq), spec, q16 + g * hd_k, first, pos, scores,
-                          dst + g * hd_v);
+      for (int64_t i0 = item / n_head_kv * span; i0 < span_end;) {
+        // A run of tokens of one sequence (a batch may hold several).
+        const int seq = batch_->seq[i0];
+        int64_t i1 = i0 + 1;
+        while (i1 < span_end && batch_->seq[i1] == seq) ++i1;
+        const ops::KvBlocks view = kv_->View(layer, seq);
+        int n_q = 0;
+        for (int64_t i = i0; i < i1; ++i) {
+          // llama.cpp multiplies the f16 cache by q converted to f16 (ggml's f16 dot type); so do we.
+          const float* qh = q.row(i) + kv_head * group * hd_k;
+          float* q_dst = q16 + (i - i0) * group * hd_k;
+          for (int64_t j = 0; j < group * hd_k; ++j) q_dst[j] = Fp16ToFp32(Fp32ToFp16(qh[j] * q_scale));
+          const int32_t pos = batch_->pos[i];
+          // A sliding-window layer sees the positions p with pos − p < window (llama.cpp's is_masked_swa).
+          const int32_t first =
+              swa ? std::max<int32_t>(0, pos - static_cast<int32_t>(config_.sliding_window) + 1) : 0;
+          for (int64_t g = 0; g < group; ++g) {
+            float* dst = out.row(i) + (kv_head * group + g) * hd_v;
+            if (!two_pass_attention_) {
+              ops::AttendHead(kernels_, view, spec, q_dst + g * hd_k, first, pos, scores, dst);
+              continue;
+            }
+            firsts[n_q] = first;
+            lasts[n_q] = pos;
+            outs[n_q] = dst;
+            if (++n_q == ops::kMaxRowsHeads) {
+              ops::AttendQueriesTwoPass(kernels_, view, spec, n_q,
+                                        q16 + ((i - i0) * group + g + 1 - n_q) * hd_k, hd_k, firsts, lasts,
+                                        outs, n_acc, scores, lanes);
+              n_q = 0;
+            }
+          }
         }
+        if (n_q > 0) {
+          ops::AttendQueriesTwoPass(kernels_, view, spec, n_q, q16 + ((i1 - i0) * group - n_q) * hd_k, hd_k,
+                                    firsts, lasts, outs, n_acc, scores, lanes);
+        }
+        i0 = i1;
       }
     }
   });

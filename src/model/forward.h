@@ -106,9 +106,9 @@ class Forward {
 
   std::vector<float> x_, normed_, q_, k_, v_, attn_, proj_, gate_, up_, out_rows_;
   std::vector<float> rope_cache_;      // [n_batch_max][rope_dims] for the layer being computed
-  std::vector<float> thread_scratch_;  // per thread and query head of a KV group: q rounded to f16, 64 lanes
-                                       // × head_dim_v, scores (n_ctx)
-  float rope_cache_base_ = 0.f;        // base the table was made for (NaN: none yet in this batch)
+  std::vector<float> thread_scratch_;  // per thread: q rounded to f16, then per query of ops::kMaxRowsHeads
+                                       // 64 lanes × head_dim_v, scores (n_ctx)
+  float rope_cache_base_ = 0.f;  // base the table was made for (NaN: none yet in this batch)
   const float* rope_cache_factors_ = nullptr;
 
   const Batch* batch_ = nullptr;

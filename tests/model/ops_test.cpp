@@ -231,6 +231,42 @@ TEST(OpsAttention, GroupedHeadsEqualScalarHeadByHeadOnEveryIsa) {
   }
 }
 
+// Queries of several tokens (prefill): each with its own causal end and sliding-window start, more of them
+// than one batch of kMaxRowsHeads; bit-identical with the scalar kernels query by query.
+TEST(OpsAttention, QueriesWithTheirOwnPositionsEqualScalarQueryByQueryOnEveryIsa) {
+  const int head_dim = 64, positions = 260, n_q = 21;
+  const BlockStore store(64, positions, head_dim, 41);
+  std::vector<float> q = Random(static_cast<size_t>(n_q) * head_dim, 42, 2.f);
+  for (float& x : q) x = Fp16ToFp32(Fp32ToFp16(x));
+  const HeadSpec h{0, 0, head_dim, head_dim, 0.125f};
+  std::vector<int32_t> first(n_q), last(n_q);
+  for (int g = 0; g < n_q; ++g) {
+    last[g] = 200 + g / 4 * 9 + g % 3;         // tokens at their own positions
+    first[g] = g % 5 == 0 ? last[g] - 40 : 0;  // some in a sliding window
+  }
+  const AttentionKernels scalar = AttentionKernelsFor(cpu::Isa::kScalar);
+  for (int n_acc : {1, 4}) {
+    std::vector<float> scores(positions), lanes(64 * head_dim), want(static_cast<size_t>(n_q) * head_dim);
+    for (int g = 0; g < n_q; ++g) {
+      AttendHeadTwoPass(scalar, store.View(), h, q.data() + g * head_dim, first[g], last[g], n_acc,
+                        scores.data(), lanes.data(), want.data() + g * head_dim);
+    }
+    for (cpu::Isa isa : cpu::SupportedIsas(cpu::HostCpuFeatures())) {
+      SCOPED_TRACE(::testing::Message() << cpu::IsaName(isa) << " n_acc " << n_acc);
+      std::vector<float> got(want.size(), -1.f);
+      std::vector<float*> outs(n_q);
+      for (int g = 0; g < n_q; ++g) outs[g] = got.data() + g * head_dim;
+      std::vector<float> batch_scores(static_cast<size_t>(kMaxRowsHeads) * positions);
+      std::vector<float> batch_lanes(static_cast<size_t>(kMaxRowsHeads) * 64 * head_dim);
+      AttendQueriesTwoPass(AttentionKernelsFor(isa), store.View(), h, n_q, q.data(), head_dim, first.data(),
+                           last.data(), outs.data(), n_acc, batch_scores.data(), batch_lanes.data());
+      for (size_t i = 0; i < got.size(); ++i) {
+        ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i])) << i;
+      }
+    }
+  }
+}
+
 // Every instruction family sums in ggml's order, so they agree with the scalar emulation to the bit.
 TEST(OpsAttention, DotOrderIsTheSameOnEveryIsa) {
   const auto kf = Random(256, 21);

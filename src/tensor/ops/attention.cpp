@@ -210,31 +210,36 @@ void WeightedValues(const AttentionKernels& kernels, const KvBlocks& kv, const H
 
 }  // namespace
 
-void AttendGroupTwoPass(const AttentionKernels& kernels, const KvBlocks& kv, const HeadSpec& head, int n_q,
-                        const float* q, int64_t q_stride, int32_t first, int32_t last, int n_acc,
-                        float* scores, float* lanes, float* out, int64_t out_stride) {
+void AttendQueriesTwoPass(const AttentionKernels& kernels, const KvBlocks& kv, const HeadSpec& head, int n_q,
+                          const float* q, int64_t q_stride, const int32_t* first, const int32_t* last,
+                          float* const* out, int n_acc, float* scores, float* lanes) {
   // tinyBLAS takes only whole 16-element steps; otherwise llama.cpp falls back to vec_dot.
   const int kq_acc = n_acc == 1 && head.head_dim_k % 16 == 0 ? 1 : 4;
-  const int64_t scores_stride = last + 1;
   const int hd = head.head_dim_v;
   const int slots = 16 * n_acc;
   const int64_t lanes_stride = static_cast<int64_t>(slots) * hd;
   for (int g0 = 0; g0 < n_q; g0 += kMaxRowsHeads) {
-    const int heads = std::min(kMaxRowsHeads, n_q - g0);
-    float* s = scores + g0 * scores_stride;
-    int32_t p = first;
-    while (p <= last) {
-      const int32_t n = std::min<int32_t>(kv.block_size - p % kv.block_size, last - p + 1);
+    const int queries = std::min(kMaxRowsHeads, n_q - g0);
+    const int32_t lo = *std::min_element(first + g0, first + g0 + queries);
+    const int32_t hi = *std::max_element(last + g0, last + g0 + queries);
+    const int64_t scores_stride = hi + 1;
+    int32_t p = lo;
+    while (p <= hi) {
+      const int32_t n = std::min<int32_t>(kv.block_size - p % kv.block_size, hi - p + 1);
       kernels.dot_f16_rows(RowOf(kv.k_base, kv, p) + head.k_offset, kv.row_stride, n, q + g0 * q_stride,
-                           q_stride, heads, head.head_dim_k, kq_acc, head.scale, s + p, scores_stride);
+                           q_stride, queries, head.head_dim_k, kq_acc, head.scale, scores + p, scores_stride);
       p += n;
     }
-    for (int g = 0; g < heads; ++g) SoftmaxToF16(kernels, s + g * scores_stride, first, last);
-    float* l = lanes + g0 * lanes_stride;
-    std::fill(l, l + heads * lanes_stride, 0.f);
-    WeightedValues(kernels, kv, head, heads, s, scores_stride, first, last, slots, l, lanes_stride);
-    for (int g = 0; g < heads; ++g) {
-      float* lg = l + g * lanes_stride;
+    for (int g = 0; g < queries; ++g) {
+      float* s = scores + g * scores_stride;
+      SoftmaxToF16(kernels, s, first[g0 + g], last[g0 + g]);
+      std::fill(s + lo, s + first[g0 + g], 0.f);
+      std::fill(s + last[g0 + g] + 1, s + hi + 1, 0.f);
+    }
+    std::fill(lanes, lanes + queries * lanes_stride, 0.f);
+    WeightedValues(kernels, kv, head, queries, scores, scores_stride, lo, hi, slots, lanes, lanes_stride);
+    for (int g = 0; g < queries; ++g) {
+      float* lg = lanes + g * lanes_stride;
       if (n_acc == 4) {
         for (int i = 0; i < 16 * hd; ++i) {
           lg[i] += lg[32 * hd + i];
@@ -242,9 +247,25 @@ void AttendGroupTwoPass(const AttentionKernels& kernels, const KvBlocks& kv, con
           lg[i] += lg[16 * hd + i];
         }
       }
-      float* o = out + (g0 + g) * out_stride;
-      for (int d = 0; d < hd; ++d) o[d] = ReduceLanes16(lg + d, hd);
+      for (int d = 0; d < hd; ++d) out[g0 + g][d] = ReduceLanes16(lg + d, hd);
     }
+  }
+}
+
+void AttendGroupTwoPass(const AttentionKernels& kernels, const KvBlocks& kv, const HeadSpec& head, int n_q,
+                        const float* q, int64_t q_stride, int32_t first, int32_t last, int n_acc,
+                        float* scores, float* lanes, float* out, int64_t out_stride) {
+  for (int g0 = 0; g0 < n_q; g0 += kMaxRowsHeads) {
+    const int queries = std::min(kMaxRowsHeads, n_q - g0);
+    int32_t firsts[kMaxRowsHeads], lasts[kMaxRowsHeads];
+    float* outs[kMaxRowsHeads];
+    for (int g = 0; g < queries; ++g) {
+      firsts[g] = first;
+      lasts[g] = last;
+      outs[g] = out + (g0 + g) * out_stride;
+    }
+    AttendQueriesTwoPass(kernels, kv, head, queries, q + g0 * q_stride, q_stride, firsts, lasts, outs, n_acc,
+                         scores, lanes);
   }
 }
 

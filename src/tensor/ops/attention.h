@@ -35,7 +35,7 @@ struct AttentionKernels {
   void (*round_f16)(float* x, int n, float scale);
 };
 
-inline constexpr int kMaxRowsHeads = 8;
+inline constexpr int kMaxRowsHeads = 16;
 
 // The 16-lane horizontal sum of _mm512_reduce_add_ps (GCC's tree: halves, quarters, then pairs).
 float ReduceLanes16(const float* lanes, int stride = 1);
@@ -82,9 +82,19 @@ void AttendHeadTwoPass(const AttentionKernels& kernels, const KvBlocks& kv, cons
 
 // AttendHeadTwoPass for the n_q query heads that share one KV head (grouped-query attention), bit-identical
 // with it head by head, reading the cache once for all of them: query g at q + g·q_stride, its output at
-// out + g·out_stride. scores: n_q · (last + 1) floats; lanes: n_q · 64 · head_dim_v floats.
+// out + g·out_stride. scores: min(n_q, kMaxRowsHeads) · (last + 1) floats; lanes: min(n_q, kMaxRowsHeads) ·
+// 64 · head_dim_v floats.
 void AttendGroupTwoPass(const AttentionKernels& kernels, const KvBlocks& kv, const HeadSpec& head, int n_q,
                         const float* q, int64_t q_stride, int32_t first, int32_t last, int n_acc,
                         float* scores, float* lanes, float* out, int64_t out_stride);
+
+// The same for queries with positions of their own: the query heads of a group for several tokens of one
+// sequence (prefill), so that the cache is read once per kMaxRowsHeads queries, not once per token. Query
+// g: q + g·q_stride, positions first[g]..last[g], output out[g]. Bit-identical with AttendHeadTwoPass query
+// by query (rows a query does not see take part with weight 0, which leaves every sum as it was).
+// scores: kMaxRowsHeads · (max last + 1) floats; lanes: kMaxRowsHeads · 64 · head_dim_v floats.
+void AttendQueriesTwoPass(const AttentionKernels& kernels, const KvBlocks& kv, const HeadSpec& head, int n_q,
+                          const float* q, int64_t q_stride, const int32_t* first, const int32_t* last,
+                          float* const* out, int n_acc, float* scores, float* lanes);
 
 }  // namespace corral::ops
