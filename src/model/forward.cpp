@@ -205,8 +205,9 @@ void Forward::Attention(int layer, Rows q, Rows k, Rows v, Rows out) {
     int32_t firsts[ops::kMaxRowsHeads];
     int32_t lasts[ops::kMaxRowsHeads];
     float* outs[ops::kMaxRowsHeads];
-    const int64_t items = spans * n_head_kv;
-    for (int64_t item = items * ith / nth; item < items * (ith + 1) / nth; ++item) {
+    // Items dealt round-robin: in a causal prefill later tokens see more of the cache, and contiguous
+    // shares would leave the last thread with most of the work.
+    for (int64_t item = ith; item < spans * n_head_kv; item += nth) {
       const int64_t kv_head = item % n_head_kv;
       const int64_t span_end = std::min<int64_t>(n_tokens_, (item / n_head_kv + 1) * span);
       ops::HeadSpec spec;
