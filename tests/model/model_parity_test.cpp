@@ -214,7 +214,7 @@ TEST_P(GoldenParity, GreedyMatchesLlamaCpp) {
       SCOPED_TRACE("prompt as one batch");
       CheckRun(**model, run, false, tolerance, GetParam() + " run " + std::to_string(run_index - 1));
     }
-    // Token by token through an 8,200-token prompt on the 1B model would take most of an hour at 2 threads;
+    // Token by token through an 8,178-token prompt on the 1B model would take most of an hour at 2 threads;
     // the 2,100-token prompt covers that path at scale.
     if (slow && run.at("prompt_ids").size() > 4096) continue;
     {
