@@ -93,7 +93,11 @@ void SetCounters(benchmark::State& state, const WeightPool& pool, int64_t m) {
                                                benchmark::Counter::kIsRate);
 }
 
-void BM_Matmul(benchmark::State& state, DType type, int threads, int64_t m, bool panels) {
+// Which matrix-matrix path a BM_Matmul runs for m >= kPanelMinRows: the one Matmul picks (AMX where usable,
+// else the panel GEMM), the panel GEMM with AMX off, or the m = 1..8 tiles alone.
+enum class Path { kBest, kPanels, kTiles };
+
+void BM_Matmul(benchmark::State& state, DType type, int threads, int64_t m, Path path) {
   const Result<cpu::Isa> isa = cpu::IsaFromEnvironment(cpu::HostCpuFeatures());
   if (!isa.ok()) {
     state.SkipWithError(isa.status().ToString().c_str());
@@ -105,7 +109,8 @@ void BM_Matmul(benchmark::State& state, DType type, int threads, int64_t m, bool
   const std::vector<float> x = Activations(m);
   std::vector<float> y(m * kRows);
   MatmulOptions options{*isa};
-  options.use_panels = panels;
+  options.use_amx = path == Path::kBest;
+  options.use_panels = path != Path::kTiles;
   int i = 0;
   for (auto _ : state) {
     const WeightView w{type, pool.matrix(i++), kRows, kCols, pool.row_bytes};
@@ -221,13 +226,16 @@ const bool kRegistered = [] {
     const std::string name(DTypeName(type));
     for (int threads : {1, 2}) {
       for (int64_t m : {1, 2, 4, 8, 64, 512}) {
-        // "/tiles": the same product with the panel GEMM off (MatmulOptions::use_panels), for comparison.
-        for (bool panels : {true, false}) {
-          if (!panels && m < kPanelMinRows) continue;
+        // "/tiles": the same product with AMX and the panel GEMM off (MatmulOptions), for comparison;
+        // "/panels" (on CPUs with AMX): the panel GEMM with AMX off.
+        for (Path path : {Path::kBest, Path::kPanels, Path::kTiles}) {
+          if (path != Path::kBest && m < kPanelMinRows) continue;
+          if (path == Path::kPanels && !cpu::AmxUsable(cpu::HostCpuFeatures())) continue;
+          const char* suffix = path == Path::kPanels ? "/panels" : path == Path::kTiles ? "/tiles" : "";
           benchmark::RegisterBenchmark(("BM_Matmul/" + name + "/threads:" + std::to_string(threads) +
-                                        "/m:" + std::to_string(m) + (panels ? "" : "/tiles"))
+                                        "/m:" + std::to_string(m) + suffix)
                                            .c_str(),
-                                       BM_Matmul, type, threads, m, panels)
+                                       BM_Matmul, type, threads, m, path)
               ->UseRealTime()
               ->Unit(benchmark::kMillisecond)
               ->MinTime(m >= 64 ? 2.0 : 0.5)

@@ -38,6 +38,7 @@ Forward::Forward(const Config& config, int n_batch_max, int n_outputs_max, int n
               config.head_dim_k +
           ops::kMaxRowsHeads * (64 * config.head_dim_v + std::max({n_ctx, kv_block_size, n_batch_max})))) {
   matmul_options_.isa = ChooseIsa();
+  matmul_options_.use_amx = cpu::AmxAllowedByEnvironment();
   kernels_ = ops::AttentionKernelsFor(matmul_options_.isa);
   swiglu_ = ops::SwiGluFor(matmul_options_.isa);
   const int64_t n = n_batch_max;

@@ -69,22 +69,28 @@ void MultiplyRows(const Job& job, int64_t begin, int64_t end) {
 }
 
 // The panel GEMM (cpu/avx512/panel_matmul.h): activations packed once, in parallel by 16-row blocks, then
-// each thread decodes and multiplies its share of the weight rows with its own decode buffer.
-void PanelMatmul(ThreadPool& pool, const Job& job, DType type, int64_t n_out, MatmulScratch& scratch) {
+// each thread decodes and multiplies its share of the weight rows with its own decode buffer, on the AMX
+// tiles (cpu/amx/amx_matmul.h, signed activations) or with vpdpbusd (activations shifted to unsigned).
+void PanelMatmul(ThreadPool& pool, const Job& job, DType type, int64_t n_out, bool amx,
+                 MatmulScratch& scratch) {
   const size_t packed_bytes = (cpu::panel::PackedBytes(type, job.m, job.k) + 63) / 64 * 64;
-  const size_t workspace_bytes = (cpu::panel::WorkspaceBytes(type, job.k) + 63) / 64 * 64;
+  const size_t workspace_bytes = (cpu::panel::WorkspaceBytes(type, job.m, job.k) + 63) / 64 * 64;
   uint8_t* packed = scratch.panel_buffer(packed_bytes + workspace_bytes * static_cast<size_t>(pool.size()));
   const int64_t blocks = cpu::panel::PackedBlocks(job.m);
   pool.ParallelFor(blocks, 1, [&](int64_t begin, int64_t end) {
-    cpu::panel::PackActivations(type, job.act, job.act_stride, job.m, job.k, begin, end, packed);
+    cpu::panel::PackActivations(type, job.act, job.act_stride, job.m, job.k, begin, end, !amx, packed);
   });
   const cpu::panel::Problem problem{type, job.w, job.w_stride, job.k, packed, job.m, job.y, job.y_stride};
   pool.Run([&](int ith, int nth) {
     const int64_t chunks = (n_out + kRowGrain - 1) / kRowGrain;
     const int64_t begin = chunks * ith / nth * kRowGrain;
     const int64_t end = std::min<int64_t>(n_out, chunks * (ith + 1) / nth * kRowGrain);
-    if (begin < end) {
-      cpu::panel::MultiplyRows(problem, begin, end, packed + packed_bytes + workspace_bytes * ith);
+    if (begin >= end) return;
+    uint8_t* workspace = packed + packed_bytes + workspace_bytes * ith;
+    if (amx) {
+      cpu::amx::MultiplyRows(problem, begin, end, workspace);
+    } else {
+      cpu::panel::MultiplyRows(problem, begin, end, workspace);
     }
   });
 }
@@ -157,27 +163,16 @@ Status Matmul(ThreadPool& pool, const MatmulOptions& options, const WeightView& 
   const bool amx = options.use_amx && options.isa == cpu::Isa::kAvx512 && m >= kAmxMinRows &&
                    w.type != DType::kF32 && cpu::amx::Supports(w.type) &&
                    cpu::AmxUsable(cpu::HostCpuFeatures());
-  if (!amx && options.use_panels && options.isa == cpu::Isa::kAvx512 && m >= kPanelMinRows &&
+  if (amx) {
+    PanelMatmul(pool, job, w.type, w.rows, /*amx=*/true, scratch);
+    return Status::Ok();
+  }
+  if (options.use_panels && options.isa == cpu::Isa::kAvx512 && m >= kPanelMinRows &&
       cpu::panel::Supports(w.type)) {
-    PanelMatmul(pool, job, w.type, w.rows, scratch);
+    PanelMatmul(pool, job, w.type, w.rows, /*amx=*/false, scratch);
     return Status::Ok();
   }
-  if (!amx) {
-    pool.ParallelFor(w.rows, kRowGrain, [&](int64_t begin, int64_t end) { MultiplyRows(job, begin, end); });
-    return Status::Ok();
-  }
-  // AMX takes whole blocks of 16 activation rows; the rest go through the ISA's kernels.
-  const int64_t m_amx = m / 16 * 16;
-  const cpu::amx::Problem problem{w.type, job.w, job.w_stride, k, job.act, job.act_stride,
-                                  m_amx,  y,     y_stride};
-  Job rest = job;
-  rest.act = job.act + m_amx * job.act_stride;
-  rest.m = m - m_amx;
-  rest.y = y + m_amx * y_stride;
-  pool.ParallelFor(w.rows, kRowGrain, [&](int64_t begin, int64_t end) {
-    cpu::amx::MultiplyRows(problem, begin, end);
-    if (rest.m > 0) MultiplyRows(rest, begin, end);
-  });
+  pool.ParallelFor(w.rows, kRowGrain, [&](int64_t begin, int64_t end) { MultiplyRows(job, begin, end); });
   return Status::Ok();
 }
 

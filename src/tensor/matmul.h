@@ -59,8 +59,8 @@ class MatmulScratch {
 struct MatmulOptions {
   cpu::Isa isa = cpu::Isa::kScalar;
   // With isa kAvx512 on a CPU with AMX (cpu::AmxUsable), products of 32 or more activation rows run on the
-  // AMX tiles (cpu/amx/amx_matmul.h) for the types it takes; the rows past the last multiple of 16 and all
-  // other cases use the kernels of `isa`.
+  // AMX tiles (cpu/amx/amx_matmul.h) for the formats with a panel decoder; CORRAL_AMX=0 turns this off for
+  // a whole process (cpu::AmxAllowedByEnvironment, read by the model's forward pass).
   bool use_amx = true;
   // With isa kAvx512 and no AMX, products of kPanelMinRows or more activation rows for the formats of
   // cpu/avx512/panel_matmul.h run as its int8 GEMM; off, they use the tiles of `isa` (tests compare both).

@@ -78,18 +78,38 @@ TEST(CpuFeatures, IsaNamesRoundTrip) {
   EXPECT_FALSE(ParseIsa("sse2").has_value());
 }
 
-class EnvIsa {
+// Sets an environment variable for a scope (nullptr: unset), then restores it.
+class EnvVar {
  public:
-  explicit EnvIsa(const char* value) {
-    if (const char* old = std::getenv("CORRAL_ISA")) saved_ = old, had_ = true;
-    setenv("CORRAL_ISA", value, 1);
+  EnvVar(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) saved_ = old, had_ = true;
+    value != nullptr ? setenv(name, value, 1) : unsetenv(name);
   }
-  ~EnvIsa() { had_ ? setenv("CORRAL_ISA", saved_.c_str(), 1) : unsetenv("CORRAL_ISA"); }
+  ~EnvVar() { had_ ? setenv(name_, saved_.c_str(), 1) : unsetenv(name_); }
 
  private:
+  const char* name_;
   std::string saved_;
   bool had_ = false;
 };
+
+class EnvIsa : public EnvVar {
+ public:
+  explicit EnvIsa(const char* value) : EnvVar("CORRAL_ISA", value) {}
+};
+
+TEST(CpuFeatures, CorralAmxZeroOrOffForbidsAmx) {
+  for (const char* off : {"0", "off"}) {
+    EnvVar env("CORRAL_AMX", off);
+    EXPECT_FALSE(AmxAllowedByEnvironment()) << off;
+  }
+  for (const char* on : {"1", "on", ""}) {
+    EnvVar env("CORRAL_AMX", on);
+    EXPECT_TRUE(AmxAllowedByEnvironment()) << on;
+  }
+  EnvVar unset("CORRAL_AMX", nullptr);
+  EXPECT_TRUE(AmxAllowedByEnvironment());
+}
 
 TEST(CpuFeatures, CorralIsaOverridesTheBestFamily) {
   CpuFeatures avx2;

@@ -166,4 +166,11 @@ bool AmxUsable(const CpuFeatures& features) {
   return features.amx_tile && features.amx_int8 && features.amx_bf16 && IsaSupported(Isa::kAvx512, features);
 }
 
+bool AmxAllowedByEnvironment() {
+  const char* value = std::getenv("CORRAL_AMX");
+  if (value == nullptr) return true;
+  const std::string v(value);
+  return v != "0" && v != "off";
+}
+
 }  // namespace corral::cpu

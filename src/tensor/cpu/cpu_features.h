@@ -63,4 +63,9 @@ Result<Isa> IsaFromEnvironment(const CpuFeatures& features);
 // AMX int8 and bf16 tiles are present and this process may use them.
 bool AmxUsable(const CpuFeatures& features);
 
+// Whether matrix-matrix products may use AMX: false when CORRAL_AMX is "0" or "off" (to compare with the
+// AVX-512 panel GEMM on the same machine, or to rule AMX out when chasing a difference), else true. Only a
+// permission: AmxUsable still decides whether the CPU has it.
+bool AmxAllowedByEnvironment();
+
 }  // namespace corral::cpu

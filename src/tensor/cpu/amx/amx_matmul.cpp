@@ -1,8 +1,24 @@
+// The AMX multiplier of the panel GEMM: the operands of cpu/avx512/panel_matmul.h (activations packed once
+// per product, signed; weights decoded once per 16 rows with the vectorised panel decoders), multiplied 16
+// weight rows × 16 activation rows × one K-step per TDPBSSD.
+//
+// (The first AMX path here decoded each weight K-step in plain code into a B tile and ran one tile at a
+// time, zero → multiply → store → scale, in series: on a Sapphire Rapids-class Xeon it ran 2.5-6× slower
+// than the vpdpbusd panels, bench/README.md "Session 6".)
+//
+// The tiles are laid out so that neither operand is rearranged again: tile A is 16 decoded weight rows, a
+// K-step of each, straight from the panel (row stride k); tile B is the K-step's quads of a packed
+// activation block, which already are AMX's 4-byte-interleaved layout (one 64-byte row per 4 k). C[n][i] is
+// then Σ q_w·q_a for weight row n and activation row i, converted to float per K-step and accumulated in
+// 16 registers, one per weight row, over the 16 activation rows:
+//   acc[n] += float(C[n]) · (scale_w[n] · d_a) + offset_w[n] · d_a·Σa.
+// Two sets of tiles alternate between even and odd K-steps and each step's C goes out through its own
+// buffer, so the tile unit multiplies step s + 1 while the vector units scale step s.
 #include "tensor/cpu/amx/amx_matmul.h"
 
 // GCC 12 flags its own AVX-512 intrinsics as (maybe-)uninitialized once inlined (see cpu/x86/x86_simd.h).
 #pragma GCC diagnostic push
-#if !defined(__clang__)  // clang has no -Wmaybe-uninitialized and would reject the pragma under -Werror
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -11,13 +27,19 @@
 
 #include <cstring>
 
-#include "tensor/cpu/amx/amx_formats.h"
+#include "tensor/cpu/avx512/panel_decode.h"
+#include "tensor/cpu/avx512/panel_layout.h"
 
 namespace corral::cpu::amx {
 namespace {
 
-constexpr int kTile = 16;        // rows of every tile, and weight rows (output columns) per panel
-constexpr int kChunkSteps = 16;  // K-steps decoded per panel: 16 × 32 = 512 elements
+using panel::kBlockRows;
+using panel::kPanelRows;
+using panel::PackedBlock;
+using panel::Panel;
+using panel::PanelFormat;
+
+static_assert(kPanelRows == 16 && kBlockRows == 16, "one AMX tile of rows each");
 
 // The 64-byte operand of LDTILECFG: palette 1, then bytes per row and rows of tiles 0-15.
 struct alignas(64) TileConfig {
@@ -29,142 +51,163 @@ struct alignas(64) TileConfig {
 };
 static_assert(sizeof(TileConfig) == 64);
 
-// Tile 0: C, 16 × 16 int32. Tile 1: A, 16 activation rows × step int8. Tile 2: B, step/4 rows × 64 bytes
-// (16 weight rows × 4 consecutive k each).
+// Tiles t = 0, 1 (even and odd K-steps): A = tile t (16 weight rows × step bytes), B = tile 2 + t (step/4
+// rows × 64 bytes), C = tile 4 + t (16 × 16 int32). The step is 32 in use (Supports).
 struct AmxTiles {
   explicit AmxTiles(int step) {
     TileConfig cfg{};
     cfg.palette_id = 1;
-    cfg.rows[0] = kTile;
-    cfg.colsb[0] = kTile * 4;
-    cfg.rows[1] = kTile;
-    cfg.colsb[1] = static_cast<uint16_t>(step);
-    cfg.rows[2] = static_cast<uint8_t>(step / 4);
-    cfg.colsb[2] = kTile * 4;
+    for (int t = 0; t < 2; ++t) {
+      cfg.rows[t] = 16;
+      cfg.colsb[t] = static_cast<uint16_t>(step);
+      cfg.rows[2 + t] = static_cast<uint8_t>(step / 4);
+      cfg.colsb[2 + t] = 64;
+      cfg.rows[4 + t] = 16;
+      cfg.colsb[4 + t] = 64;
+    }
     _tile_loadconfig(&cfg);
   }
   ~AmxTiles() { _tile_release(); }
   AmxTiles(const AmxTiles&) = delete;
   AmxTiles& operator=(const AmxTiles&) = delete;
 
-  void Zero() { _tile_zero(0); }
-  void LoadA(const void* p, size_t stride) { _tile_loadd(1, p, static_cast<long>(stride)); }
-  void LoadB(const void* p) { _tile_loadd(2, p, kTile * 4); }
-  void Multiply() { _tile_dpbssd(0, 1, 2); }
-  void StoreC(int32_t* p) { _tile_stored(0, p, kTile * 4); }
+  // c[n][i] = Σ_k a[n · a_stride + k] · b[(k / 4) · 64 + 4i + k % 4], k < step. (GCC's tile intrinsics
+  // paste their tile numbers into the assembly text: literals only.)
+  template <int t>
+  void Step(const int8_t* a, size_t a_stride, const uint8_t* b, int32_t* c) {
+    const long stride = static_cast<long>(a_stride);
+    if constexpr (t == 0) {
+      _tile_zero(4);
+      _tile_loadd(0, a, stride);
+      _tile_loadd(2, b, 64);
+      _tile_dpbssd(4, 0, 2);
+      _tile_stored(4, c, 64);
+    } else {
+      _tile_zero(5);
+      _tile_loadd(1, a, stride);
+      _tile_loadd(3, b, 64);
+      _tile_dpbssd(5, 1, 3);
+      _tile_stored(5, c, 64);
+    }
+  }
 };
 
-// The same operations on arrays: TDPBSSD's definition, C[m][n] += Σ_k A[m][k] · B[k/4][4n + k%4], all int8
-// signed, int32 accumulation.
+// TDPBSSD's definition in plain code, for tests on CPUs without AMX.
 struct EmulatedTiles {
   explicit EmulatedTiles(int s) : step(s) {}
   int step;
-  int8_t a[kTile][64];
-  int8_t b[kTile][64];
-  int32_t c[kTile][kTile];
 
-  void Zero() { std::memset(c, 0, sizeof(c)); }
-  void LoadA(const void* p, size_t stride) {
-    for (int r = 0; r < kTile; ++r) std::memcpy(a[r], static_cast<const uint8_t*>(p) + r * stride, step);
-  }
-  void LoadB(const void* p) {
-    for (int r = 0; r < step / 4; ++r)
-      std::memcpy(b[r], static_cast<const uint8_t*>(p) + r * kTile * 4, kTile * 4);
-  }
-  void Multiply() {
-    for (int m = 0; m < kTile; ++m) {
-      for (int n = 0; n < kTile; ++n) {
+  template <int t>
+  void Step(const int8_t* a, size_t a_stride, const uint8_t* b, int32_t* c) {
+    for (int n = 0; n < 16; ++n) {
+      for (int i = 0; i < 16; ++i) {
         int32_t sum = 0;
-        for (int k = 0; k < step; ++k) sum += a[m][k] * b[k / 4][4 * n + k % 4];
-        c[m][n] += sum;
-      }
-    }
-  }
-  void StoreC(int32_t* p) { std::memcpy(p, c, sizeof(c)); }
-};
-
-// Weight rows [n0, n0 + 16) × K-steps [s0, s0 + ns), decoded and laid out as B tiles (rows past the matrix
-// are zero), with each row's scale and offset per step.
-struct Panel {
-  alignas(64) int8_t b[kChunkSteps][32 / 4][kTile * 4];
-  alignas(64) float scale[kChunkSteps][kTile];
-  alignas(64) float offset[kChunkSteps][kTile];
-
-  void Decode(const WeightFormat& f, const Problem& p, int64_t n0, int n_rows, int64_t s0, int ns) {
-    int8_t q[32];
-    for (int si = 0; si < ns; ++si) {
-      for (int n = 0; n < kTile; ++n) {
-        float sc = 0, off = 0;
-        if (n < n_rows) {
-          f.decode(p.w + (n0 + n) * p.w_stride, s0 + si, q, sc, off);
-        } else {
-          std::memset(q, 0, sizeof(q));
-        }
-        for (int k = 0; k < f.step; ++k) b[si][k / 4][4 * n + k % 4] = q[k];
-        scale[si][n] = sc;
-        offset[si][n] = off;
+        for (int k = 0; k < step; ++k)
+          sum += a[n * a_stride + k] * static_cast<int8_t>(b[(k / 4) * 64 + 4 * i + k % 4]);
+        c[n * 16 + i] = sum;
       }
     }
   }
 };
 
-template <typename Tiles>
-void Run(const Problem& p, int64_t begin, int64_t end) {
-  const WeightFormat& f = *FindFormat(p.type);
-  const int64_t steps = p.k / f.step;
-  Tiles tiles(f.step);
-  Panel panel;
-  alignas(64) int32_t c[kTile][kTile];
-  for (int64_t n0 = begin; n0 < end; n0 += kTile) {
-    const int n_rows = static_cast<int>(end - n0 < kTile ? end - n0 : kTile);
-    const __mmask16 store_mask = static_cast<__mmask16>((1u << n_rows) - 1);
+// acc[n] += float(c[n]) · scale[n] · d_a + offset[n] · d_a·Σa for K-step s.
+template <bool kOffset>
+inline void Scale(const int32_t* c, const Panel& panel, int64_t s, const PackedBlock& block,
+                  __m512 (&acc)[16]) {
+  const __m512 da = _mm512_load_ps(block.d + s * kBlockRows);
+  [[maybe_unused]] __m512 dsum;
+  if constexpr (kOffset) dsum = _mm512_load_ps(block.dsum + s * kBlockRows);
+  const float* scale = panel.scale + s;
+  const float* offset = panel.offset + s;
+#pragma GCC unroll 16
+  for (int n = 0; n < 16; ++n) {
+    const __m512 prod = _mm512_cvtepi32_ps(_mm512_load_si512(c + 16 * n));
+    acc[n] = _mm512_fmadd_ps(prod, _mm512_mul_ps(da, _mm512_set1_ps(scale[n * panel.steps])), acc[n]);
+    if constexpr (kOffset) acc[n] = _mm512_fmadd_ps(dsum, _mm512_set1_ps(offset[n * panel.steps]), acc[n]);
+  }
+}
+
+// K-steps per chunk: a chunk of the panel (16 rows × 512 elements, 8 KiB) stays in L1 while every
+// activation block passes it; each block's chunk (8 KiB) comes from L2 once per panel.
+constexpr int64_t kChunkElements = 512;
+
+template <typename Tiles, int kStep, bool kOffset>
+void Run(const PanelFormat& f, const panel::Problem& p, int64_t begin, int64_t end, uint8_t* workspace) {
+  const int64_t k = p.k, steps = k / kStep;
+  const Panel panel(workspace, k, steps);
+  const size_t a_stride = static_cast<size_t>(panel.pitch);
+  const size_t block_bytes = panel::BlockBytes(k, steps);
+  const int64_t blocks = (p.m + kBlockRows - 1) / kBlockRows;
+  const __m512i lane_offsets =
+      _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                         _mm512_set1_epi32(static_cast<int32_t>(p.y_stride)));
+  Tiles tiles(kStep);
+  alignas(64) int32_t c[2][16 * 16];
+  constexpr int64_t kChunkSteps = kChunkElements / kStep;
+  for (int64_t r0 = begin; r0 < end; r0 += kPanelRows) {
+    const int n_rows = static_cast<int>(end - r0 < kPanelRows ? end - r0 : kPanelRows);
+    for (int r = 0; r < n_rows; ++r) {
+      f.decode(p.w + (r0 + r) * p.w_stride, k, panel.q + r * panel.pitch, panel.scale + r * steps,
+               panel.offset + r * steps, panel.corr + r * steps);
+    }
+    // Rows past n_rows keep an earlier panel's (or unset) bytes: their sums are computed and never stored.
     for (int64_t s0 = 0; s0 < steps; s0 += kChunkSteps) {
-      const int ns = static_cast<int>(steps - s0 < kChunkSteps ? steps - s0 : kChunkSteps);
-      panel.Decode(f, p, n0, n_rows, s0, ns);
-      for (int64_t m0 = 0; m0 < p.m; m0 += kTile) {
-        __m512 acc[kTile];
-        for (int i = 0; i < kTile; ++i) {
-          float* y = p.y + (m0 + i) * p.y_stride + n0;
-          acc[i] = s0 == 0 ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(store_mask, y);
-        }
-        const uint8_t* act = p.act + m0 * p.act_stride;
-        for (int si = 0; si < ns; ++si) {
-          const int64_t s = s0 + si;
-          const ActStep first = ActivationStep(f.activation, act, s, f.step);
-          tiles.Zero();
-          tiles.LoadA(first.qs, p.act_stride);  // the step's quants of 16 rows, act_stride apart
-          tiles.LoadB(panel.b[si]);
-          tiles.Multiply();
-          tiles.StoreC(&c[0][0]);
-          const __m512 scale = _mm512_load_ps(panel.scale[si]);
-          const __m512 offset = _mm512_load_ps(panel.offset[si]);
-          for (int i = 0; i < kTile; ++i) {
-            const ActStep a = ActivationStep(f.activation, act + i * p.act_stride, s, f.step);
-            const __m512 prod = _mm512_cvtepi32_ps(_mm512_load_si512(c[i]));
-            acc[i] = _mm512_fmadd_ps(prod, _mm512_mul_ps(scale, _mm512_set1_ps(a.d)), acc[i]);
-            acc[i] = _mm512_fmadd_ps(offset, _mm512_set1_ps(a.d_sum), acc[i]);
+      const int64_t s1 = s0 + kChunkSteps < steps ? s0 + kChunkSteps : steps;
+      for (int64_t b = 0; b < blocks; ++b) {
+        const uint8_t* packed = p.packed + b * block_bytes;
+        const PackedBlock block(packed, k, steps);
+        float* saved = panel.acc + b * 16 * 16;
+        __m512 acc[16];
+        for (int n = 0; n < 16; ++n) acc[n] = s0 == 0 ? _mm512_setzero_ps() : _mm512_load_ps(saved + 16 * n);
+        auto a_at = [&](int64_t s) { return panel.q + s * kStep; };
+        auto b_at = [&](int64_t s) { return packed + s * kStep * kBlockRows; };
+        tiles.template Step<0>(a_at(s0), a_stride, b_at(s0), c[0]);
+        for (int64_t s = s0; s < s1; s += 2) {
+          if (s + 1 < s1) tiles.template Step<1>(a_at(s + 1), a_stride, b_at(s + 1), c[1]);
+          Scale<kOffset>(c[0], panel, s, block, acc);
+          if (s + 1 < s1) {
+            if (s + 2 < s1) tiles.template Step<0>(a_at(s + 2), a_stride, b_at(s + 2), c[0]);
+            Scale<kOffset>(c[1], panel, s + 1, block, acc);
           }
         }
-        for (int i = 0; i < kTile; ++i) {
-          _mm512_mask_storeu_ps(p.y + (m0 + i) * p.y_stride + n0, store_mask, acc[i]);
+        if (s1 < steps) {
+          for (int n = 0; n < 16; ++n) _mm512_store_ps(saved + 16 * n, acc[n]);
+          continue;
         }
+        // acc[n] holds output column r0 + n for the block's 16 activation rows.
+        const int64_t first = b * kBlockRows;
+        const int64_t valid = p.m - first < kBlockRows ? p.m - first : kBlockRows;
+        const __mmask16 mask = static_cast<__mmask16>((1u << valid) - 1);
+        for (int n = 0; n < n_rows; ++n)
+          _mm512_mask_i32scatter_ps(p.y + first * p.y_stride + r0 + n, mask, lane_offsets, acc[n], 4);
       }
     }
   }
+}
+
+template <typename Tiles>
+void Dispatch(const panel::Problem& p, int64_t begin, int64_t end, uint8_t* workspace) {
+  const PanelFormat& f = *panel::FindPanelFormat(p.type);
+  f.offset ? Run<Tiles, 32, true>(f, p, begin, end, workspace)
+           : Run<Tiles, 32, false>(f, p, begin, end, workspace);
 }
 
 }  // namespace
 
+// The formats with 16-element K-steps (Q6_K, Q3_K, Q2_K) stay on the vpdpbusd panels: with twice the
+// per-step scaling per product the tiles ran no faster there (Q6_K m = 512: 0.96-1.03×, m = 64: 0.83×;
+// bench/README.md "Session 6").
 bool Supports(DType weight) {
-  return FindFormat(weight) != nullptr;
+  const PanelFormat* f = panel::FindPanelFormat(weight);
+  return f != nullptr && f->step == 32;
 }
 
-void MultiplyRows(const Problem& p, int64_t begin, int64_t end) {
-  Run<AmxTiles>(p, begin, end);
+void MultiplyRows(const panel::Problem& p, int64_t begin, int64_t end, uint8_t* workspace) {
+  Dispatch<AmxTiles>(p, begin, end, workspace);
 }
 
-void MultiplyRowsEmulated(const Problem& p, int64_t begin, int64_t end) {
-  Run<EmulatedTiles>(p, begin, end);
+void MultiplyRowsEmulated(const panel::Problem& p, int64_t begin, int64_t end, uint8_t* workspace) {
+  Dispatch<EmulatedTiles>(p, begin, end, workspace);
 }
 
 }  // namespace corral::cpu::amx

@@ -119,6 +119,113 @@ void DecodeQ6K(const uint8_t* row, int64_t k, int8_t* q, float* scale, float* of
   }
 }
 
+// −128·Σq of each 16-byte half of 32 signed bytes (two K-steps of the 16-element formats).
+inline void CorrectionsSigned16x2(__m256i q, int32_t* corr) {
+  const __m256i biased = _mm256_xor_si256(q, _mm256_set1_epi8(static_cast<char>(0x80)));
+  const __m256i sad = _mm256_sad_epu8(biased, _mm256_setzero_si256());  // lanes 0-1: bytes 0-15; 2-3: 16-31
+  const __m128i lo = _mm256_castsi256_si128(sad), hi = _mm256_extracti128_si256(sad, 1);
+  corr[0] = static_cast<int32_t>(-128 * (_mm_cvtsi128_si64(lo) + _mm_extract_epi64(lo, 1) - 16 * 128));
+  corr[1] = static_cast<int32_t>(-128 * (_mm_cvtsi128_si64(hi) + _mm_extract_epi64(hi, 1) - 16 * 128));
+}
+
+// The other 32-element formats, one block per K-step, with the x86 tiles' quant decoders
+// (legacy_tiles_x86.h): Q5_0 stores q + 16; Q4_1 / Q5_1 are unsigned with the block minimum as offset.
+template <typename F, int kBias>
+void DecodeLegacy(const uint8_t* row, int64_t k, int8_t* q, float* scale, float* offset, int32_t* corr) {
+  const auto* blocks = reinterpret_cast<const typename F::Block*>(row);
+  for (int64_t b = 0; b < k / quant::kQK; ++b) {
+    const __m256i v = _mm256_sub_epi8(F::Quants(blocks[b]), _mm256_set1_epi8(kBias));
+    Store256(q + 32 * b, v);
+    scale[b] = F16(blocks[b].d);
+    if constexpr (F::kMin) {
+      offset[b] = F16(blocks[b].m);
+    } else {
+      offset[b] = 0;
+    }
+    corr[b] = CorrectionSigned32(v);
+  }
+}
+
+// IQ4_NL: the nibbles index the signed 16-value grid.
+void DecodeIQ4NL(const uint8_t* row, int64_t k, int8_t* q, float* scale, float* offset, int32_t* corr) {
+  const auto* blocks = reinterpret_cast<const quant::BlockIQ4_NL*>(row);
+  const __m256i grid = x86::IQ4Table(0);
+  for (int64_t b = 0; b < k / quant::kQK; ++b) {
+    const __m256i v = _mm256_shuffle_epi8(grid, x86::Nibbles32(blocks[b].qs));
+    Store256(q + 32 * b, v);
+    scale[b] = F16(blocks[b].d);
+    offset[b] = 0;
+    corr[b] = CorrectionSigned32(v);
+  }
+}
+
+// IQ4_XS: sub-block j (32 elements, K-step 8b + j) as IQ4_NL with scale d·(ls_j − 32).
+void DecodeIQ4XS(const uint8_t* row, int64_t k, int8_t* q, float* scale, float* offset, int32_t* corr) {
+  const auto* blocks = reinterpret_cast<const quant::BlockIQ4_XS*>(row);
+  const __m256i grid = x86::IQ4Table(0);
+  for (int64_t b = 0; b < k / quant::kQK_K; ++b) {
+    const quant::BlockIQ4_XS& blk = blocks[b];
+    const float d = F16(blk.d);
+    for (int j = 0; j < 8; ++j) {
+      const __m256i v = _mm256_shuffle_epi8(grid, x86::Nibbles32(blk.qs + 16 * j));
+      const int64_t s = 8 * b + j;
+      Store256(q + 32 * s, v);
+      const int ls = ((blk.scales_l[j / 2] >> (4 * (j % 2))) & 15) | (((blk.scales_h >> (2 * j)) & 3) << 4);
+      scale[s] = d * static_cast<float>(ls - 32);
+      offset[s] = 0;
+      corr[s] = CorrectionSigned32(v);
+    }
+  }
+}
+
+// Q2_K / Q3_K: K-steps of 16 (their sub-blocks); piece p holds elements 32p..32p+31, two steps. Q2_K's
+// value d·(sc_j & 15)·q − dmin·(sc_j >> 4); Q3_K's d·(sc_j − 32)·(u − 4), u with its high bit from hmask.
+void DecodeQ2K(const uint8_t* row, int64_t k, int8_t* q, float* scale, float* offset, int32_t* corr) {
+  const auto* blocks = reinterpret_cast<const quant::BlockQ2_K*>(row);
+  for (int64_t b = 0; b < k / quant::kQK_K; ++b) {
+    const quant::BlockQ2_K& blk = blocks[b];
+    const float d = F16(blk.d), dmin = F16(blk.dmin);
+    for (int piece = 0; piece < 8; ++piece) {
+      const int h = piece / 4, j = piece % 4;
+      const __m256i v =
+          _mm256_and_si256(_mm256_srli_epi16(Load256(blk.qs + 32 * h), 2 * j), _mm256_set1_epi8(3));
+      const int64_t s = 16 * b + 2 * piece;
+      Store256(q + 16 * s, v);
+      for (int half = 0; half < 2; ++half) {
+        const uint8_t sc = blk.scales[2 * piece + half];
+        scale[s + half] = d * static_cast<float>(sc & 15);
+        offset[s + half] = -dmin * static_cast<float>(sc >> 4);
+      }
+      CorrectionsSigned16x2(v, corr + s);
+    }
+  }
+}
+
+void DecodeQ3K(const uint8_t* row, int64_t k, int8_t* q, float* scale, float* offset, int32_t* corr) {
+  const auto* blocks = reinterpret_cast<const quant::BlockQ3_K*>(row);
+  for (int64_t b = 0; b < k / quant::kQK_K; ++b) {
+    const quant::BlockQ3_K& blk = blocks[b];
+    const float d = F16(blk.d);
+    alignas(16) int8_t sc[16];
+    _mm_store_si128(reinterpret_cast<__m128i*>(sc), x86::UnpackQ3KScales(blk.scales));
+    const __m256i hmask = Load256(blk.hmask);
+    for (int piece = 0; piece < 8; ++piece) {
+      const int h = piece / 4, j = piece % 4;
+      const __m256i two =
+          _mm256_and_si256(_mm256_srli_epi16(Load256(blk.qs + 32 * h), 2 * j), _mm256_set1_epi8(3));
+      const __m256i v =
+          _mm256_sub_epi8(_mm256_or_si256(two, x86::MoveBit(hmask, piece, 2)), _mm256_set1_epi8(4));
+      const int64_t s = 16 * b + 2 * piece;
+      Store256(q + 16 * s, v);
+      for (int half = 0; half < 2; ++half) {
+        scale[s + half] = d * static_cast<float>(sc[2 * piece + half]);
+        offset[s + half] = 0;
+      }
+      CorrectionsSigned16x2(v, corr + s);
+    }
+  }
+}
+
 struct PanelFormat {
   DType type;
   DType activation;
@@ -133,6 +240,13 @@ constexpr PanelFormat kPanelFormats[] = {
     {DType::kQ4_K, DType::kQ8_K, 32, true, &DecodeQ45K<false>},
     {DType::kQ5_K, DType::kQ8_K, 32, true, &DecodeQ45K<true>},
     {DType::kQ6_K, DType::kQ8_K, 16, false, &DecodeQ6K},
+    {DType::kQ5_0, DType::kQ8_0, 32, false, &DecodeLegacy<x86::Q5_0Format, 16>},
+    {DType::kIQ4_NL, DType::kQ8_0, 32, false, &DecodeIQ4NL},
+    {DType::kQ4_1, DType::kQ8_1, 32, true, &DecodeLegacy<x86::Q4_1Format, 0>},
+    {DType::kQ5_1, DType::kQ8_1, 32, true, &DecodeLegacy<x86::Q5_1Format, 0>},
+    {DType::kIQ4_XS, DType::kQ8_K, 32, false, &DecodeIQ4XS},
+    {DType::kQ2_K, DType::kQ8_K, 16, true, &DecodeQ2K},
+    {DType::kQ3_K, DType::kQ8_K, 16, false, &DecodeQ3K},
 };
 
 const PanelFormat* FindPanelFormat(DType type) {

@@ -1,36 +1,14 @@
 #include "tensor/cpu/avx512/panel_matmul.h"
 
 #include "tensor/cpu/avx512/panel_decode.h"
+#include "tensor/cpu/avx512/panel_layout.h"
 
 namespace corral::cpu::panel {
 namespace {
 
-// Weight rows decoded together, and weight rows of the register tile: 4 rows × 2 blocks of 16 activation
-// rows hold 8 int32 and 8 float accumulators, with room for the two activation vectors and the scales.
-constexpr int kPanelRows = 16;
+// Weight rows of the register tile: 4 rows × 2 blocks of 16 activation rows hold 8 int32 and 8 float
+// accumulators, with room for the two activation vectors and the scales.
 constexpr int kTileRows = 4;
-
-// A packed block: [k/4 quads][16 rows] of 4 bytes, then d_a[steps][16] and d_a·Σa[steps][16] as floats.
-size_t BlockBytes(int64_t k, int64_t steps) {
-  return static_cast<size_t>(k) * kBlockRows + static_cast<size_t>(steps) * kBlockRows * 2 * sizeof(float);
-}
-
-// One thread's decoded panel: q[16][k], then scale, offset (float) and corr (int32) [16][steps].
-struct Panel {
-  int8_t* q;
-  float* scale;
-  float* offset;
-  int32_t* corr;
-  int64_t k;
-  int64_t steps;
-
-  Panel(uint8_t* ws, int64_t k_, int64_t steps_) : k(k_), steps(steps_) {
-    q = reinterpret_cast<int8_t*>(ws);
-    scale = reinterpret_cast<float*>(ws + kPanelRows * k);
-    offset = scale + kPanelRows * steps;
-    corr = reinterpret_cast<int32_t*>(offset + kPanelRows * steps);
-  }
-};
 
 inline __m512i Broadcast4(const int8_t* p) {
   return _mm512_set1_epi32(static_cast<int32_t>(x86::LoadU32(p)));
@@ -47,15 +25,16 @@ void Tile(const Panel& panel, int row0, const uint8_t* block0, const uint8_t* bl
   const float* d[2];
   const float* dsum[2];
   for (int c = 0; c < 2; ++c) {
-    d[c] = reinterpret_cast<const float*>(blocks[c] + k * kBlockRows);
-    dsum[c] = d[c] + steps * kBlockRows;
+    const PackedBlock block(blocks[c], k, steps);
+    d[c] = block.d;
+    dsum[c] = block.dsum;
   }
   const int8_t* wq[kTileRows];
   const float* scale[kTileRows];
   const float* offset[kTileRows];
   const int32_t* corr[kTileRows];
   for (int r = 0; r < kTileRows; ++r) {
-    wq[r] = panel.q + (row0 + r) * k;
+    wq[r] = panel.q + (row0 + r) * panel.pitch;
     scale[r] = panel.scale + (row0 + r) * steps;
     offset[r] = panel.offset + (row0 + r) * steps;
     corr[r] = panel.corr + (row0 + r) * steps;
@@ -109,7 +88,7 @@ void Run(const PanelFormat& f, const Problem& p, int64_t begin, int64_t end, uin
   for (int64_t r0 = begin; r0 < end; r0 += kPanelRows) {
     const int n_rows = static_cast<int>(end - r0 < kPanelRows ? end - r0 : kPanelRows);
     for (int r = 0; r < n_rows; ++r) {
-      f.decode(p.w + (r0 + r) * p.w_stride, p.k, panel.q + r * p.k, panel.scale + r * steps,
+      f.decode(p.w + (r0 + r) * p.w_stride, p.k, panel.q + r * panel.pitch, panel.scale + r * steps,
                panel.offset + r * steps, panel.corr + r * steps);
     }
     for (int64_t pair = 0; pair < pairs; ++pair) {
@@ -149,18 +128,18 @@ size_t PackedBytes(DType weight, int64_t m, int64_t k) {
   return static_cast<size_t>(PackedBlocks(m)) * BlockBytes(k, k / f.step);
 }
 
-size_t WorkspaceBytes(DType weight, int64_t k) {
+size_t WorkspaceBytes(DType weight, int64_t m, int64_t k) {
   const PanelFormat& f = *FindPanelFormat(weight);
-  const size_t steps = static_cast<size_t>(k / f.step);
-  return kPanelRows * (static_cast<size_t>(k) + steps * (2 * sizeof(float) + sizeof(int32_t)));
+  const size_t accumulators = static_cast<size_t>(PackedBlocks(m)) * kBlockRows * kPanelRows * sizeof(float);
+  return PanelBytes(k, k / f.step) + accumulators;
 }
 
 void PackActivations(DType weight, const uint8_t* act, size_t act_stride, int64_t m, int64_t k,
-                     int64_t block_begin, int64_t block_end, uint8_t* packed) {
+                     int64_t block_begin, int64_t block_end, bool shifted, uint8_t* packed) {
   const PanelFormat& f = *FindPanelFormat(weight);
   const int64_t steps = k / f.step;
   const size_t block_bytes = BlockBytes(k, steps);
-  constexpr uint32_t kShift = 0x80808080u;  // + 128 in each byte, as an unsigned byte
+  const uint32_t shift = shifted ? 0x80808080u : 0u;  // + 128 in each byte, as an unsigned byte
   for (int64_t b = block_begin; b < block_end; ++b) {
     uint8_t* block = packed + b * block_bytes;
     uint32_t* quads = reinterpret_cast<uint32_t*>(block);
@@ -169,7 +148,7 @@ void PackActivations(DType weight, const uint8_t* act, size_t act_stride, int64_
     for (int lane = 0; lane < kBlockRows; ++lane) {
       const int64_t i = b * kBlockRows + lane;
       if (i >= m) {
-        for (int64_t quad = 0; quad < k / 4; ++quad) quads[quad * kBlockRows + lane] = kShift;
+        for (int64_t quad = 0; quad < k / 4; ++quad) quads[quad * kBlockRows + lane] = shift;
         for (int64_t s = 0; s < steps; ++s) d[s * kBlockRows + lane] = dsum[s * kBlockRows + lane] = 0;
         continue;
       }
@@ -178,9 +157,19 @@ void PackActivations(DType weight, const uint8_t* act, size_t act_stride, int64_
         const auto* blocks = reinterpret_cast<const quant::BlockQ8_0*>(row);
         for (int64_t s = 0; s < k / quant::kQK; ++s) {
           for (int j = 0; j < quant::kQK / 4; ++j)
-            quads[(s * 8 + j) * kBlockRows + lane] = x86::LoadU32(blocks[s].qs + 4 * j) ^ kShift;
+            quads[(s * 8 + j) * kBlockRows + lane] = x86::LoadU32(blocks[s].qs + 4 * j) ^ shift;
           d[s * kBlockRows + lane] = F16(blocks[s].d);
           dsum[s * kBlockRows + lane] = 0;  // no Q8_0-paired format has an offset
+        }
+        continue;
+      }
+      if (f.activation == DType::kQ8_1) {
+        const auto* blocks = reinterpret_cast<const quant::BlockQ8_1*>(row);
+        for (int64_t s = 0; s < k / quant::kQK; ++s) {
+          for (int j = 0; j < quant::kQK / 4; ++j)
+            quads[(s * 8 + j) * kBlockRows + lane] = x86::LoadU32(blocks[s].qs + 4 * j) ^ shift;
+          d[s * kBlockRows + lane] = F16(blocks[s].d);
+          dsum[s * kBlockRows + lane] = F16(blocks[s].s);
         }
         continue;
       }
@@ -188,7 +177,7 @@ void PackActivations(DType weight, const uint8_t* act, size_t act_stride, int64_
       const int groups_per_step = f.step / 16;
       for (int64_t sb = 0; sb < k / quant::kQK_K; ++sb) {
         for (int j = 0; j < quant::kQK_K / 4; ++j)
-          quads[(sb * 64 + j) * kBlockRows + lane] = x86::LoadU32(blocks[sb].qs + 4 * j) ^ kShift;
+          quads[(sb * 64 + j) * kBlockRows + lane] = x86::LoadU32(blocks[sb].qs + 4 * j) ^ shift;
         for (int t = 0; t < quant::kQK_K / f.step; ++t) {
           int sum = 0;
           for (int g = 0; g < groups_per_step; ++g) sum += blocks[sb].bsums[t * groups_per_step + g];
@@ -204,11 +193,9 @@ void PackActivations(DType weight, const uint8_t* act, size_t act_stride, int64_
 void MultiplyRows(const Problem& p, int64_t begin, int64_t end, uint8_t* workspace) {
   const PanelFormat& f = *FindPanelFormat(p.type);
   if (f.step == 16) {
-    Run<16, false>(f, p, begin, end, workspace);
-  } else if (f.offset) {
-    Run<32, true>(f, p, begin, end, workspace);
+    f.offset ? Run<16, true>(f, p, begin, end, workspace) : Run<16, false>(f, p, begin, end, workspace);
   } else {
-    Run<32, false>(f, p, begin, end, workspace);
+    f.offset ? Run<32, true>(f, p, begin, end, workspace) : Run<32, false>(f, p, begin, end, workspace);
   }
 }
 

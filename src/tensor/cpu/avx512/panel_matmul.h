@@ -35,15 +35,17 @@ inline constexpr int kTileBlocks = 2;
 
 // Bytes of the packed form of m activation rows of k elements, for weights of `weight`.
 size_t PackedBytes(DType weight, int64_t m, int64_t k);
-// Bytes of one thread's weight decode buffer for rows of k elements.
-size_t WorkspaceBytes(DType weight, int64_t k);
+// Bytes of one thread's workspace (decoded weights, and the AMX path's accumulators) for m × k products.
+size_t WorkspaceBytes(DType weight, int64_t m, int64_t k);
 // Packed blocks for m rows (a multiple of kTileBlocks).
 int64_t PackedBlocks(int64_t m);
 
 // Packs 16-row blocks [block_begin, block_end) of m activation rows in ActivationType(weight) (row i at
 // act + i · act_stride) into `packed` (64-byte aligned, PackedBytes long). Rows past m pack as zeros.
+// `shifted`: bytes as a + 128 (unsigned, for vpdpbusd and MultiplyRows); else the signed bytes as they are
+// (for the AMX tiles, cpu/amx/amx_matmul.h).
 void PackActivations(DType weight, const uint8_t* act, size_t act_stride, int64_t m, int64_t k,
-                     int64_t block_begin, int64_t block_end, uint8_t* packed);
+                     int64_t block_begin, int64_t block_end, bool shifted, uint8_t* packed);
 
 struct Problem {
   DType type;
