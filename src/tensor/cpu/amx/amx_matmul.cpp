@@ -7,7 +7,7 @@
 // than the vpdpbusd panels, bench/README.md "Session 6".)
 //
 // The tiles are laid out so that neither operand is rearranged again: tile A is 16 decoded weight rows, a
-// K-step of each, straight from the panel (row stride k); tile B is the K-step's quads of a packed
+// K-step of each, straight from the panel (row pitch k + 64); tile B is the K-step's quads of a packed
 // activation block, which already are AMX's 4-byte-interleaved layout (one 64-byte row per 4 k). C[n][i] is
 // then Σ q_w·q_a for weight row n and activation row i, converted to float per K-step and accumulated in
 // 16 registers, one per weight row, over the 16 activation rows:
@@ -147,8 +147,7 @@ void Run(const PanelFormat& f, const panel::Problem& p, int64_t begin, int64_t e
   for (int64_t r0 = begin; r0 < end; r0 += kPanelRows) {
     const int n_rows = static_cast<int>(end - r0 < kPanelRows ? end - r0 : kPanelRows);
     for (int r = 0; r < n_rows; ++r) {
-      f.decode(p.w + (r0 + r) * p.w_stride, k, panel.q + r * panel.pitch, panel.scale + r * steps,
-               panel.offset + r * steps, panel.corr + r * steps);
+      f.decode(p.w + (r0 + r) * p.w_stride, k, panel.Row(r));
     }
     // Rows past n_rows keep an earlier panel's (or unset) bytes: their sums are computed and never stored.
     for (int64_t s0 = 0; s0 < steps; s0 += kChunkSteps) {

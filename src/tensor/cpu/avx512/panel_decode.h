@@ -4,6 +4,7 @@
 // linkage for the reasons given in cpu/x86/x86_simd.h.
 #pragma once
 
+#include "tensor/cpu/avx512/panel_layout.h"
 #include "tensor/cpu/x86/kquant_tiles_x86.h"
 #include "tensor/cpu/x86/legacy_tiles_x86.h"
 #include "tensor/cpu/x86/x86_simd.h"
@@ -14,10 +15,6 @@ namespace {
 
 using x86::F16;
 using x86::Load256;
-
-// Decodes one weight row of k elements: q[k], and scale/offset/corr[k / step].
-using DecodeRowFn = void (*)(const uint8_t* row, int64_t k, int8_t* q, float* scale, float* offset,
-                             int32_t* corr);
 
 inline void Store256(void* p, __m256i v) {
   _mm256_storeu_si256(static_cast<__m256i*>(p), v);
@@ -40,32 +37,32 @@ inline int32_t CorrectionUnsigned32(__m256i u) {
   return -128 * SadTotal(_mm256_sad_epu8(u, _mm256_setzero_si256()));
 }
 
-void DecodeQ8_0(const uint8_t* row, int64_t k, int8_t* q, float* scale, float* offset, int32_t* corr) {
+void DecodeQ8_0(const uint8_t* row, int64_t k, const DecodedRow& o) {
   const auto* blocks = reinterpret_cast<const quant::BlockQ8_0*>(row);
   for (int64_t b = 0; b < k / quant::kQK; ++b) {
     const __m256i v = Load256(blocks[b].qs);
-    Store256(q + 32 * b, v);
-    scale[b] = F16(blocks[b].d);
-    offset[b] = 0;
-    corr[b] = CorrectionSigned32(v);
+    Store256(o.q + 32 * b, v);
+    o.scale[b] = F16(blocks[b].d);
+    o.offset[b] = 0;
+    o.corr[b] = CorrectionSigned32(v);
   }
 }
 
-void DecodeQ4_0(const uint8_t* row, int64_t k, int8_t* q, float* scale, float* offset, int32_t* corr) {
+void DecodeQ4_0(const uint8_t* row, int64_t k, const DecodedRow& o) {
   const auto* blocks = reinterpret_cast<const quant::BlockQ4_0*>(row);
   for (int64_t b = 0; b < k / quant::kQK; ++b) {
     const __m256i v = _mm256_sub_epi8(x86::Nibbles32(blocks[b].qs), _mm256_set1_epi8(8));
-    Store256(q + 32 * b, v);
-    scale[b] = F16(blocks[b].d);
-    offset[b] = 0;
-    corr[b] = CorrectionSigned32(v);
+    Store256(o.q + 32 * b, v);
+    o.scale[b] = F16(blocks[b].d);
+    o.offset[b] = 0;
+    o.corr[b] = CorrectionSigned32(v);
   }
 }
 
 // Q4_K / Q5_K: sub-block j of a super-block is K-step 8b + j, its quants the low (j even) or high (j odd)
 // nibbles of qs[32·(j/2) ..], plus 16 where bit j of qh[l] is set (Q5_K); value d·sc_j·q − dmin·m_j.
 template <bool kFifthBit>
-void DecodeQ45K(const uint8_t* row, int64_t k, int8_t* q, float* scale, float* offset, int32_t* corr) {
+void DecodeQ45K(const uint8_t* row, int64_t k, const DecodedRow& o) {
   using Block = std::conditional_t<kFifthBit, quant::BlockQ5_K, quant::BlockQ4_K>;
   const auto* blocks = reinterpret_cast<const Block*>(row);
   const __m256i low4 = _mm256_set1_epi8(0x0F);
@@ -74,6 +71,8 @@ void DecodeQ45K(const uint8_t* row, int64_t k, int8_t* q, float* scale, float* o
     alignas(16) uint8_t sm[16];  // [scale 0..7, min 0..7]
     _mm_store_si128(reinterpret_cast<__m128i*>(sm), x86::UnpackQ4KScalesMins(blk.scales));
     const float d = F16(blk.d), dmin = F16(blk.dmin);
+    o.d[b] = d;
+    o.dmin[b] = dmin;
     [[maybe_unused]] __m256i qh;
     if constexpr (kFifthBit) qh = Load256(blk.qh);
     for (int j = 0; j < 8; ++j) {
@@ -84,37 +83,43 @@ void DecodeQ45K(const uint8_t* row, int64_t k, int8_t* q, float* scale, float* o
         v = _mm256_mask_add_epi8(v, set, v, _mm256_set1_epi8(16));
       }
       const int64_t s = 8 * b + j;
-      Store256(q + 32 * s, v);
-      scale[s] = d * static_cast<float>(sm[j]);
-      offset[s] = -dmin * static_cast<float>(sm[8 + j]);
-      corr[s] = CorrectionUnsigned32(v);
+      Store256(o.q + 32 * s, v);
+      o.scale[s] = d * static_cast<float>(sm[j]);
+      o.offset[s] = -dmin * static_cast<float>(sm[8 + j]);
+      o.corr[s] = CorrectionUnsigned32(v);
+      o.iscale[s] = sm[j];
+      o.imin[s] = sm[8 + j];
     }
   }
 }
 
 // Q6_K: K-steps of 16 elements (its sub-blocks); value d·sc_j·(u − 32) with u the six-bit quant.
-void DecodeQ6K(const uint8_t* row, int64_t k, int8_t* q, float* scale, float* offset, int32_t* corr) {
+void DecodeQ6K(const uint8_t* row, int64_t k, const DecodedRow& o) {
   const auto* blocks = reinterpret_cast<const quant::BlockQ6_K*>(row);
   for (int64_t b = 0; b < k / quant::kQK_K; ++b) {
     x86::Q6KDecoder dec;
     dec.Start(blocks[b]);
     const float d = F16(blocks[b].d);
+    o.d[b] = d;
+    o.dmin[b] = 0;
     for (int piece = 0; piece < 8; ++piece) {
       __m256i u, unused_scale;
       dec.Piece(piece, u, unused_scale);
       const int64_t s = 16 * b + 2 * piece;
-      Store256(q + 16 * s, _mm256_sub_epi8(u, _mm256_set1_epi8(32)));
+      Store256(o.q + 16 * s, _mm256_sub_epi8(u, _mm256_set1_epi8(32)));
       // vpsadbw lanes 0-1 sum the first 16 bytes, lanes 2-3 the second.
       const __m256i sad = _mm256_sad_epu8(u, _mm256_setzero_si256());
       const __m128i lo = _mm256_castsi256_si128(sad), hi = _mm256_extracti128_si256(sad, 1);
       const int64_t sum0 = _mm_cvtsi128_si64(lo) + _mm_extract_epi64(lo, 1);
       const int64_t sum1 = _mm_cvtsi128_si64(hi) + _mm_extract_epi64(hi, 1);
       for (int h = 0; h < 2; ++h) {
-        scale[s + h] = d * static_cast<float>(blocks[b].scales[2 * piece + h]);
-        offset[s + h] = 0;
+        o.scale[s + h] = d * static_cast<float>(blocks[b].scales[2 * piece + h]);
+        o.offset[s + h] = 0;
+        o.iscale[s + h] = blocks[b].scales[2 * piece + h];
+        o.imin[s + h] = 0;
       }
-      corr[s] = static_cast<int32_t>(-128 * (sum0 - 16 * 32));
-      corr[s + 1] = static_cast<int32_t>(-128 * (sum1 - 16 * 32));
+      o.corr[s] = static_cast<int32_t>(-128 * (sum0 - 16 * 32));
+      o.corr[s + 1] = static_cast<int32_t>(-128 * (sum1 - 16 * 32));
     }
   }
 }
@@ -131,81 +136,91 @@ inline void CorrectionsSigned16x2(__m256i q, int32_t* corr) {
 // The other 32-element formats, one block per K-step, with the x86 tiles' quant decoders
 // (legacy_tiles_x86.h): Q5_0 stores q + 16; Q4_1 / Q5_1 are unsigned with the block minimum as offset.
 template <typename F, int kBias>
-void DecodeLegacy(const uint8_t* row, int64_t k, int8_t* q, float* scale, float* offset, int32_t* corr) {
+void DecodeLegacy(const uint8_t* row, int64_t k, const DecodedRow& o) {
   const auto* blocks = reinterpret_cast<const typename F::Block*>(row);
   for (int64_t b = 0; b < k / quant::kQK; ++b) {
     const __m256i v = _mm256_sub_epi8(F::Quants(blocks[b]), _mm256_set1_epi8(kBias));
-    Store256(q + 32 * b, v);
-    scale[b] = F16(blocks[b].d);
+    Store256(o.q + 32 * b, v);
+    o.scale[b] = F16(blocks[b].d);
     if constexpr (F::kMin) {
-      offset[b] = F16(blocks[b].m);
+      o.offset[b] = F16(blocks[b].m);
     } else {
-      offset[b] = 0;
+      o.offset[b] = 0;
     }
-    corr[b] = CorrectionSigned32(v);
+    o.corr[b] = CorrectionSigned32(v);
   }
 }
 
 // IQ4_NL: the nibbles index the signed 16-value grid.
-void DecodeIQ4NL(const uint8_t* row, int64_t k, int8_t* q, float* scale, float* offset, int32_t* corr) {
+void DecodeIQ4NL(const uint8_t* row, int64_t k, const DecodedRow& o) {
   const auto* blocks = reinterpret_cast<const quant::BlockIQ4_NL*>(row);
   const __m256i grid = x86::IQ4Table(0);
   for (int64_t b = 0; b < k / quant::kQK; ++b) {
     const __m256i v = _mm256_shuffle_epi8(grid, x86::Nibbles32(blocks[b].qs));
-    Store256(q + 32 * b, v);
-    scale[b] = F16(blocks[b].d);
-    offset[b] = 0;
-    corr[b] = CorrectionSigned32(v);
+    Store256(o.q + 32 * b, v);
+    o.scale[b] = F16(blocks[b].d);
+    o.offset[b] = 0;
+    o.corr[b] = CorrectionSigned32(v);
   }
 }
 
 // IQ4_XS: sub-block j (32 elements, K-step 8b + j) as IQ4_NL with scale d·(ls_j − 32).
-void DecodeIQ4XS(const uint8_t* row, int64_t k, int8_t* q, float* scale, float* offset, int32_t* corr) {
+void DecodeIQ4XS(const uint8_t* row, int64_t k, const DecodedRow& o) {
   const auto* blocks = reinterpret_cast<const quant::BlockIQ4_XS*>(row);
   const __m256i grid = x86::IQ4Table(0);
   for (int64_t b = 0; b < k / quant::kQK_K; ++b) {
     const quant::BlockIQ4_XS& blk = blocks[b];
     const float d = F16(blk.d);
+    o.d[b] = d;
+    o.dmin[b] = 0;
     for (int j = 0; j < 8; ++j) {
       const __m256i v = _mm256_shuffle_epi8(grid, x86::Nibbles32(blk.qs + 16 * j));
       const int64_t s = 8 * b + j;
-      Store256(q + 32 * s, v);
+      Store256(o.q + 32 * s, v);
       const int ls = ((blk.scales_l[j / 2] >> (4 * (j % 2))) & 15) | (((blk.scales_h >> (2 * j)) & 3) << 4);
-      scale[s] = d * static_cast<float>(ls - 32);
-      offset[s] = 0;
-      corr[s] = CorrectionSigned32(v);
+      o.scale[s] = d * static_cast<float>(ls - 32);
+      o.offset[s] = 0;
+      o.iscale[s] = ls - 32;
+      o.imin[s] = 0;
+      o.corr[s] = CorrectionSigned32(v);
     }
   }
 }
 
 // Q2_K / Q3_K: K-steps of 16 (their sub-blocks); piece p holds elements 32p..32p+31, two steps. Q2_K's
 // value d·(sc_j & 15)·q − dmin·(sc_j >> 4); Q3_K's d·(sc_j − 32)·(u − 4), u with its high bit from hmask.
-void DecodeQ2K(const uint8_t* row, int64_t k, int8_t* q, float* scale, float* offset, int32_t* corr) {
+void DecodeQ2K(const uint8_t* row, int64_t k, const DecodedRow& o) {
   const auto* blocks = reinterpret_cast<const quant::BlockQ2_K*>(row);
   for (int64_t b = 0; b < k / quant::kQK_K; ++b) {
     const quant::BlockQ2_K& blk = blocks[b];
     const float d = F16(blk.d), dmin = F16(blk.dmin);
+    o.d[b] = d;
+    o.dmin[b] = dmin;
     for (int piece = 0; piece < 8; ++piece) {
       const int h = piece / 4, j = piece % 4;
       const __m256i v =
           _mm256_and_si256(_mm256_srli_epi16(Load256(blk.qs + 32 * h), 2 * j), _mm256_set1_epi8(3));
       const int64_t s = 16 * b + 2 * piece;
-      Store256(q + 16 * s, v);
+      Store256(o.q + 16 * s, v);
       for (int half = 0; half < 2; ++half) {
         const uint8_t sc = blk.scales[2 * piece + half];
-        scale[s + half] = d * static_cast<float>(sc & 15);
-        offset[s + half] = -dmin * static_cast<float>(sc >> 4);
+        o.scale[s + half] = d * static_cast<float>(sc & 15);
+        o.offset[s + half] = -dmin * static_cast<float>(sc >> 4);
+        o.iscale[s + half] = sc & 15;
+        o.imin[s + half] = sc >> 4;
       }
-      CorrectionsSigned16x2(v, corr + s);
+      CorrectionsSigned16x2(v, o.corr + s);
     }
   }
 }
 
-void DecodeQ3K(const uint8_t* row, int64_t k, int8_t* q, float* scale, float* offset, int32_t* corr) {
+void DecodeQ3K(const uint8_t* row, int64_t k, const DecodedRow& o) {
   const auto* blocks = reinterpret_cast<const quant::BlockQ3_K*>(row);
   for (int64_t b = 0; b < k / quant::kQK_K; ++b) {
     const quant::BlockQ3_K& blk = blocks[b];
     const float d = F16(blk.d);
+    o.d[b] = d;
+    o.dmin[b] = 0;
     alignas(16) int8_t sc[16];
     _mm_store_si128(reinterpret_cast<__m128i*>(sc), x86::UnpackQ3KScales(blk.scales));
     const __m256i hmask = Load256(blk.hmask);
@@ -216,12 +231,14 @@ void DecodeQ3K(const uint8_t* row, int64_t k, int8_t* q, float* scale, float* of
       const __m256i v =
           _mm256_sub_epi8(_mm256_or_si256(two, x86::MoveBit(hmask, piece, 2)), _mm256_set1_epi8(4));
       const int64_t s = 16 * b + 2 * piece;
-      Store256(q + 16 * s, v);
+      Store256(o.q + 16 * s, v);
       for (int half = 0; half < 2; ++half) {
-        scale[s + half] = d * static_cast<float>(sc[2 * piece + half]);
-        offset[s + half] = 0;
+        o.scale[s + half] = d * static_cast<float>(sc[2 * piece + half]);
+        o.offset[s + half] = 0;
+        o.iscale[s + half] = sc[2 * piece + half];
+        o.imin[s + half] = 0;
       }
-      CorrectionsSigned16x2(v, corr + s);
+      CorrectionsSigned16x2(v, o.corr + s);
     }
   }
 }

@@ -1,5 +1,7 @@
 #include "tensor/cpu/avx512/panel_matmul.h"
 
+#include <algorithm>
+
 #include "tensor/cpu/avx512/panel_decode.h"
 #include "tensor/cpu/avx512/panel_layout.h"
 
@@ -76,6 +78,101 @@ void Tile(const Panel& panel, int row0, const uint8_t* block0, const uint8_t* bl
   }
 }
 
+// The K-quants (Q8_K activations, one d_a per super-block): as Tile, but each step's integer sum is
+// scaled by the weight's integer sub-block scale and summed in int32 over the super-block, and the minimum
+// term Σ imin·Σa too, so each super-block costs one conversion to float, as in llama.cpp's own kernels
+// (rather than one per K-step, whose extra roundings moved this path's results visibly further from
+// llama.cpp's on a 16-layer model: bench/README.md "Session 6").
+template <int kStep, bool kMin>
+void TileK(const Panel& panel, int row0, const uint8_t* block0, const uint8_t* block1,
+           __m512 (&y)[kTileRows][2]) {
+  constexpr int kQuads = kStep / 4;
+  constexpr int kStepsPerSuper = 256 / kStep;
+  const int64_t k = panel.k, steps = panel.steps;
+  const uint8_t* blocks[2] = {block0, block1};
+  const float* d[2];
+  const int32_t* isum[2];
+  for (int c = 0; c < 2; ++c) {
+    const PackedBlock block(blocks[c], k, steps);
+    d[c] = block.d;
+    isum[c] = block.isum;
+  }
+  const int8_t* wq[kTileRows];
+  const int32_t* corr[kTileRows];
+  const int32_t* iscale[kTileRows];
+  const int32_t* imin[kTileRows];
+  const float* dw[kTileRows];
+  const float* dminw[kTileRows];
+  for (int r = 0; r < kTileRows; ++r) {
+    wq[r] = panel.q + (row0 + r) * panel.pitch;
+    corr[r] = panel.corr + (row0 + r) * steps;
+    iscale[r] = panel.iscale + (row0 + r) * steps;
+    imin[r] = panel.imin + (row0 + r) * steps;
+    dw[r] = panel.d + (row0 + r) * panel.super_blocks;
+    dminw[r] = panel.dmin + (row0 + r) * panel.super_blocks;
+    for (int c = 0; c < 2; ++c) y[r][c] = _mm512_setzero_ps();
+  }
+  for (int64_t sb = 0; sb < panel.super_blocks; ++sb) {
+    __m512i total[kTileRows][2];
+#pragma GCC unroll 4
+    for (int r = 0; r < kTileRows; ++r) total[r][0] = total[r][1] = _mm512_setzero_si512();
+    for (int64_t s = sb * kStepsPerSuper; s < (sb + 1) * kStepsPerSuper; ++s) {
+      __m512i sum[kTileRows][2];
+#pragma GCC unroll 4
+      for (int r = 0; r < kTileRows; ++r) sum[r][0] = sum[r][1] = _mm512_set1_epi32(corr[r][s]);
+      const uint8_t* a0 = blocks[0] + s * kQuads * 64;
+      const uint8_t* a1 = blocks[1] + s * kQuads * 64;
+#pragma GCC unroll 8
+      for (int quad = 0; quad < kQuads; ++quad) {
+        const __m512i v0 = _mm512_load_si512(a0 + 64 * quad);
+        const __m512i v1 = _mm512_load_si512(a1 + 64 * quad);
+#pragma GCC unroll 4
+        for (int r = 0; r < kTileRows; ++r) {
+          const __m512i w = Broadcast4(wq[r] + s * kStep + 4 * quad);
+          sum[r][0] = _mm512_dpbusd_epi32(sum[r][0], v0, w);
+          sum[r][1] = _mm512_dpbusd_epi32(sum[r][1], v1, w);
+        }
+      }
+#pragma GCC unroll 4
+      for (int r = 0; r < kTileRows; ++r) {
+        const __m512i sc = _mm512_set1_epi32(iscale[r][s]);
+        for (int c = 0; c < 2; ++c)
+          total[r][c] = _mm512_add_epi32(total[r][c], _mm512_mullo_epi32(sum[r][c], sc));
+      }
+    }
+    const int64_t first = sb * kStepsPerSuper;
+    const __m512 da[2] = {_mm512_load_ps(d[0] + first * kBlockRows),
+                          _mm512_load_ps(d[1] + first * kBlockRows)};
+#pragma GCC unroll 4
+    for (int r = 0; r < kTileRows; ++r) {
+      const __m512 dr = _mm512_set1_ps(dw[r][sb]);
+      for (int c = 0; c < 2; ++c)
+        y[r][c] = _mm512_fmadd_ps(_mm512_mul_ps(da[c], dr), _mm512_cvtepi32_ps(total[r][c]), y[r][c]);
+    }
+    if constexpr (kMin) {
+      __m512i mins[kTileRows][2];
+#pragma GCC unroll 4
+      for (int r = 0; r < kTileRows; ++r) mins[r][0] = mins[r][1] = _mm512_setzero_si512();
+      for (int64_t s = first; s < first + kStepsPerSuper; ++s) {
+        const __m512i sums[2] = {_mm512_load_si512(isum[0] + s * kBlockRows),
+                                 _mm512_load_si512(isum[1] + s * kBlockRows)};
+#pragma GCC unroll 4
+        for (int r = 0; r < kTileRows; ++r) {
+          const __m512i m = _mm512_set1_epi32(imin[r][s]);
+          for (int c = 0; c < 2; ++c)
+            mins[r][c] = _mm512_add_epi32(mins[r][c], _mm512_mullo_epi32(sums[c], m));
+        }
+      }
+#pragma GCC unroll 4
+      for (int r = 0; r < kTileRows; ++r) {
+        const __m512 dr = _mm512_set1_ps(-dminw[r][sb]);
+        for (int c = 0; c < 2; ++c)
+          y[r][c] = _mm512_fmadd_ps(_mm512_mul_ps(da[c], dr), _mm512_cvtepi32_ps(mins[r][c]), y[r][c]);
+      }
+    }
+  }
+}
+
 template <int kStep, bool kOffset>
 void Run(const PanelFormat& f, const Problem& p, int64_t begin, int64_t end, uint8_t* workspace) {
   const int64_t steps = p.k / kStep;
@@ -88,14 +185,17 @@ void Run(const PanelFormat& f, const Problem& p, int64_t begin, int64_t end, uin
   for (int64_t r0 = begin; r0 < end; r0 += kPanelRows) {
     const int n_rows = static_cast<int>(end - r0 < kPanelRows ? end - r0 : kPanelRows);
     for (int r = 0; r < n_rows; ++r) {
-      f.decode(p.w + (r0 + r) * p.w_stride, p.k, panel.q + r * panel.pitch, panel.scale + r * steps,
-               panel.offset + r * steps, panel.corr + r * steps);
+      f.decode(p.w + (r0 + r) * p.w_stride, p.k, panel.Row(r));
     }
     for (int64_t pair = 0; pair < pairs; ++pair) {
       const uint8_t* block0 = p.packed + (kTileBlocks * pair) * block_bytes;
       for (int row0 = 0; row0 < n_rows; row0 += kTileRows) {
         __m512 y[kTileRows][2];
-        Tile<kStep, kOffset>(panel, row0, block0, block0 + block_bytes, y);
+        if (f.activation == DType::kQ8_K) {
+          TileK<kStep, kOffset>(panel, row0, block0, block0 + block_bytes, y);
+        } else {
+          Tile<kStep, kOffset>(panel, row0, block0, block0 + block_bytes, y);
+        }
         // Rows of the tile past n_rows hold whatever an earlier panel decoded there: never stored.
         for (int r = 0; r < kTileRows && row0 + r < n_rows; ++r) {
           for (int c = 0; c < 2; ++c) {
@@ -145,11 +245,16 @@ void PackActivations(DType weight, const uint8_t* act, size_t act_stride, int64_
     uint32_t* quads = reinterpret_cast<uint32_t*>(block);
     float* d = reinterpret_cast<float*>(block + k * kBlockRows);
     float* dsum = d + steps * kBlockRows;
+    int32_t* isum = reinterpret_cast<int32_t*>(dsum + steps * kBlockRows);
+    if (f.activation != DType::kQ8_K) std::fill(isum, isum + steps * kBlockRows, 0);
     for (int lane = 0; lane < kBlockRows; ++lane) {
       const int64_t i = b * kBlockRows + lane;
       if (i >= m) {
         for (int64_t quad = 0; quad < k / 4; ++quad) quads[quad * kBlockRows + lane] = shift;
-        for (int64_t s = 0; s < steps; ++s) d[s * kBlockRows + lane] = dsum[s * kBlockRows + lane] = 0;
+        for (int64_t s = 0; s < steps; ++s) {
+          d[s * kBlockRows + lane] = dsum[s * kBlockRows + lane] = 0;
+          isum[s * kBlockRows + lane] = 0;
+        }
         continue;
       }
       const uint8_t* row = act + i * act_stride;
@@ -184,6 +289,7 @@ void PackActivations(DType weight, const uint8_t* act, size_t act_stride, int64_
           const int64_t s = sb * (quant::kQK_K / f.step) + t;
           d[s * kBlockRows + lane] = blocks[sb].d;
           dsum[s * kBlockRows + lane] = blocks[sb].d * static_cast<float>(sum);
+          isum[s * kBlockRows + lane] = sum;
         }
       }
     }
