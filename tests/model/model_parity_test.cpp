@@ -131,6 +131,28 @@ constexpr Tolerances kF16Tolerances = {
 constexpr Tolerances kQuantizedTolerances = {
     .teacher_forced = true, .near_tie_margin = 0.5, .probability = 0.12, .logit = 0.5};
 
+// The 1B-shaped quantized case re-quantizes activations in 16 layers, not 2, and llama.cpp itself lands
+// further from its own golden there: the golden carries "cross_build", the same prompts on llama.cpp's
+// builds for other x86 CPUs (make_golden.mjs --cross-build), whose largest top-5 |dp| and |dlogit| exceed
+// the tiny models' bounds (2,100-token prompt: haswell 0.121 / 0.524, sandybridge 0.099 / 0.566, and the
+// portable x64 build, too slow to record for the 8,178-token one, 0.096 / 0.547). The bounds there are
+// that spread with half again as much room: the largest of 160 values from two or three builds understates
+// how far another summation order can land (corral's AVX2 and AVX-512 kernels, the same way: |dp|
+// 0.088-0.162, |dlogit| 0.39-0.54).
+constexpr double kCrossBuildRoom = 1.5;
+
+Tolerances TolerancesFor(const json& golden) {
+  const bool quantized = !(golden.contains("dtype") && golden.at("dtype").is_string());
+  if (!quantized) return kF16Tolerances;
+  Tolerances t = kQuantizedTolerances;
+  if (golden.contains("cross_build")) {
+    const json& spread = golden.at("cross_build");
+    t.probability = std::max(t.probability, kCrossBuildRoom * spread.at("dp").get<double>());
+    t.logit = std::max(t.logit, kCrossBuildRoom * spread.at("dlogit").get<double>());
+  }
+  return t;
+}
+
 // Greedy decoding of one run: the prompt as one batch (or token by token), then the clear_prefix steps
 // (teacher-forced: all steps), each checked against llama.cpp's step.
 void CheckRun(const Model& model, const json& run, bool token_by_token, const Tolerances& tolerances,
@@ -199,10 +221,9 @@ TEST_P(GoldenParity, GreedyMatchesLlamaCpp) {
   std::ifstream in(GoldenDir() / (GetParam() + ".json"));
   const json golden = json::parse(in);
   const bool slow = GetParam().starts_with("slow/");
-  const bool quantized = !(golden.contains("dtype") && golden.at("dtype").is_string());
   if (slow && !EnvSet("CORRAL_SLOW"))
     GTEST_SKIP() << "a 1B-shaped model: set CORRAL_SLOW=1 (scripts/test-slow)";
-  const Tolerances& tolerance = quantized ? kQuantizedTolerances : kF16Tolerances;
+  const Tolerances tolerance = TolerancesFor(golden);
   fs::path path;
   ASSERT_TRUE(MakeModel(golden, path));
   auto model = Model::Load(path);

@@ -17,6 +17,15 @@
 //       most lengths meet a near-tie within a few steps; of the lengths 8,161-8,190, llama.cpp's F16 run on
 //       8,178 tokens is clear for all 32 steps (smallest margin 0.11), where 8,200 started on a near-tie.
 //       --lengths A,B,... tries other lengths.
+//   node tests/model/golden/make_golden.mjs --slow --cross-build haswell,sandybridge,x64 [--model FILE] ...
+//       writes no new steps: reruns each prompt of the existing golden files (one batch) on llama.cpp's builds
+//       for other x86 CPUs (node-llama-cpp ships one libggml-cpu-<variant>.so per family and loads the best
+//       one; here every other one is hidden) and records in the golden, as "cross_build", how far each build
+//       is from the golden's own steps: the largest top-5 |dp| and |dlogit| before the first near-tie or
+//       token difference. Each build sums in its own order, so with quantized weights this is llama.cpp's
+//       own spread from one CPU to another, which the parity test takes as its bound where it exceeds the
+//       tiny models' (the 1B case: 16 layers of 8-bit activation re-quantization, not 2). --model reuses a
+//       model file (corral-testmodel --ftype writes the same bytes as llama-quantize).
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -99,6 +108,8 @@ function formatGolden(golden) {
 
 const slow = args.includes("--slow");
 const selfNoise = args.includes("--self-noise");
+const crossBuilds = opt("--cross-build", null)?.split(",");
+const givenModel = opt("--model", null);
 
 // Largest top-5 probability and logit differences between two greedy runs, up to the first near-tie or
 // token difference.
@@ -125,11 +136,44 @@ const run = (cmd, argv) => execFileSync(cmd, argv, { encoding: "utf8", maxBuffer
 // ref.mjs exits right after printing; into a pipe, node may drop the end of a long document, into a file it
 // writes synchronously.
 let refCount = 0;
-const ref = (argv) => {
+const ref = (argv, env = process.env) => {
   const out = path.join(tmp, `ref-${refCount++}.json`);
-  execFileSync("sh", ["-c", 'node "$0" "$@" > "' + out + '"', path.join(peer, "ref.mjs"), ...argv]);
+  execFileSync("sh", ["-c", 'node "$0" "$@" > "' + out + '"', path.join(peer, "ref.mjs"), ...argv], { env });
   return JSON.parse(fs.readFileSync(out, "utf8"));
 };
+
+// A peer cache (hard links, so no copy of its 650 MB) whose node-llama-cpp holds one CPU build: `variant`.
+function variantCache(variant) {
+  const cache = process.env.PEER_CACHE ?? "/tmp/peer-cache";
+  const dir = path.join(tmp, `peer-${variant}`);
+  if (fs.existsSync(dir)) return dir;
+  run("cp", ["-al", cache, dir]);
+  const bins = path.join(dir, "node_modules/@node-llama-cpp/linux-x64/bins/linux-x64");
+  if (!fs.existsSync(path.join(bins, `libggml-cpu-${variant}.so`))) throw new Error(`no CPU build ${variant}`);
+  for (const f of fs.readdirSync(bins)) {
+    if (f.startsWith("libggml-cpu-") && f !== `libggml-cpu-${variant}.so`) fs.rmSync(path.join(bins, f));
+  }
+  return dir;
+}
+
+// The golden's runs against the same prompts on other CPU builds of llama.cpp.
+function crossBuild(golden, model) {
+  const results = [];
+  golden.runs.forEach((g, index) => {
+    for (const variant of crossBuilds) {
+      const env = { ...process.env, PEER_CACHE: variantCache(variant) };
+      const r = ref(["greedy", "--model", model, "--prompt-ids", g.prompt_ids.join(","), "--n", String(g.steps.length),
+                     "--threads", "2"], env);
+      if (!r.cpu_variant?.includes(variant)) throw new Error(`asked for ${variant}, llama.cpp loaded ${r.cpu_variant}`);
+      const { dp, dlogit, tokenDiff } = compareRuns(g, r);
+      const entry = { run: index, variant, dp: +dp.toFixed(4), dlogit: +dlogit.toFixed(4),
+                      steps_equal: tokenDiff ? tokenDiff.step : Math.min(g.clear_prefix, r.clear_prefix) };
+      console.log(`${golden.case} run ${index} on ${variant}: ${JSON.stringify(entry)}`);
+      results.push(entry);
+    }
+  });
+  return { builds: results, dp: Math.max(...results.map((e) => e.dp)), dlogit: Math.max(...results.map((e) => e.dlogit)) };
+}
 try {
   const outDir = slow ? path.join(here, "slow") : here;
   fs.mkdirSync(outDir, { recursive: true });
@@ -140,6 +184,19 @@ try {
     for (const type of slow ? SLOW_TYPES : TYPES) {
       const name = `${arch}-${type.toLowerCase()}`;
       if (only && only !== name) continue;
+      if (crossBuilds) {
+        if (type === "F16") continue;  // f16 keeps activations in float: nothing to re-quantize
+        const file = path.join(outDir, `${name}.json`);
+        const golden = JSON.parse(fs.readFileSync(file, "utf8"));
+        let model = givenModel;
+        if (!model) {
+          model = path.join(tmp, `${name}.gguf`);
+          run(testmodel, ["--vocab", vocab, ...a.args, "--ftype", type, "--out", model]);
+        }
+        golden.cross_build = crossBuild(golden, model);
+        fs.writeFileSync(file, formatGolden(golden));
+        continue;
+      }
       const model = path.join(tmp, `${name}.gguf`);
       if (type === "F16") {
         run(testmodel, ["--vocab", vocab, ...a.args, "--dtype", "f16", "--out", model]);
