@@ -37,28 +37,6 @@ inline int32_t CorrectionUnsigned32(__m256i u) {
   return -128 * SadTotal(_mm256_sad_epu8(u, _mm256_setzero_si256()));
 }
 
-void DecodeQ8_0(const uint8_t* row, int64_t k, const DecodedRow& o) {
-  const auto* blocks = reinterpret_cast<const quant::BlockQ8_0*>(row);
-  for (int64_t b = 0; b < k / quant::kQK; ++b) {
-    const __m256i v = Load256(blocks[b].qs);
-    Store256(o.q + 32 * b, v);
-    o.scale[b] = F16(blocks[b].d);
-    o.offset[b] = 0;
-    o.corr[b] = CorrectionSigned32(v);
-  }
-}
-
-void DecodeQ4_0(const uint8_t* row, int64_t k, const DecodedRow& o) {
-  const auto* blocks = reinterpret_cast<const quant::BlockQ4_0*>(row);
-  for (int64_t b = 0; b < k / quant::kQK; ++b) {
-    const __m256i v = _mm256_sub_epi8(x86::Nibbles32(blocks[b].qs), _mm256_set1_epi8(8));
-    Store256(o.q + 32 * b, v);
-    o.scale[b] = F16(blocks[b].d);
-    o.offset[b] = 0;
-    o.corr[b] = CorrectionSigned32(v);
-  }
-}
-
 // Q4_K / Q5_K: sub-block j of a super-block is K-step 8b + j, its quants the low (j even) or high (j odd)
 // nibbles of qs[32·(j/2) ..], plus 16 where bit j of qh[l] is set (Q5_K); value d·sc_j·q − dmin·m_j.
 template <bool kFifthBit>
@@ -133,13 +111,14 @@ inline void CorrectionsSigned16x2(__m256i q, int32_t* corr) {
   corr[1] = static_cast<int32_t>(-128 * (_mm_cvtsi128_si64(hi) + _mm_extract_epi64(hi, 1) - 16 * 128));
 }
 
-// The other 32-element formats, one block per K-step, with the x86 tiles' quant decoders
-// (legacy_tiles_x86.h): Q5_0 stores q + 16; Q4_1 / Q5_1 are unsigned with the block minimum as offset.
-template <typename F, int kBias>
+// The 32-element formats, one block per K-step, with the quant decoders of the x86 tiles
+// (legacy_tiles_x86.h), which give q + F::kOffset: Q4_0 stores q + 8, Q5_0 q + 16, and for the vpdpbusd
+// tiles Q8_0 and IQ4_NL come shifted by 128; Q4_1 / Q5_1 are unsigned with the block minimum as offset.
+template <typename F>
 void DecodeLegacy(const uint8_t* row, int64_t k, const DecodedRow& o) {
   const auto* blocks = reinterpret_cast<const typename F::Block*>(row);
   for (int64_t b = 0; b < k / quant::kQK; ++b) {
-    const __m256i v = _mm256_sub_epi8(F::Quants(blocks[b]), _mm256_set1_epi8(kBias));
+    const __m256i v = _mm256_sub_epi8(F::Quants(blocks[b]), _mm256_set1_epi8(static_cast<char>(F::kOffset)));
     Store256(o.q + 32 * b, v);
     o.scale[b] = F16(blocks[b].d);
     if constexpr (F::kMin) {
@@ -147,19 +126,6 @@ void DecodeLegacy(const uint8_t* row, int64_t k, const DecodedRow& o) {
     } else {
       o.offset[b] = 0;
     }
-    o.corr[b] = CorrectionSigned32(v);
-  }
-}
-
-// IQ4_NL: the nibbles index the signed 16-value grid.
-void DecodeIQ4NL(const uint8_t* row, int64_t k, const DecodedRow& o) {
-  const auto* blocks = reinterpret_cast<const quant::BlockIQ4_NL*>(row);
-  const __m256i grid = x86::IQ4Table(0);
-  for (int64_t b = 0; b < k / quant::kQK; ++b) {
-    const __m256i v = _mm256_shuffle_epi8(grid, x86::Nibbles32(blocks[b].qs));
-    Store256(o.q + 32 * b, v);
-    o.scale[b] = F16(blocks[b].d);
-    o.offset[b] = 0;
     o.corr[b] = CorrectionSigned32(v);
   }
 }
@@ -252,15 +218,15 @@ struct PanelFormat {
 };
 
 constexpr PanelFormat kPanelFormats[] = {
-    {DType::kQ8_0, DType::kQ8_0, 32, false, &DecodeQ8_0},
-    {DType::kQ4_0, DType::kQ8_0, 32, false, &DecodeQ4_0},
+    {DType::kQ8_0, DType::kQ8_0, 32, false, &DecodeLegacy<x86::Q8_0Format>},
+    {DType::kQ4_0, DType::kQ8_0, 32, false, &DecodeLegacy<x86::Q4_0Format>},
     {DType::kQ4_K, DType::kQ8_K, 32, true, &DecodeQ45K<false>},
     {DType::kQ5_K, DType::kQ8_K, 32, true, &DecodeQ45K<true>},
     {DType::kQ6_K, DType::kQ8_K, 16, false, &DecodeQ6K},
-    {DType::kQ5_0, DType::kQ8_0, 32, false, &DecodeLegacy<x86::Q5_0Format, 16>},
-    {DType::kIQ4_NL, DType::kQ8_0, 32, false, &DecodeIQ4NL},
-    {DType::kQ4_1, DType::kQ8_1, 32, true, &DecodeLegacy<x86::Q4_1Format, 0>},
-    {DType::kQ5_1, DType::kQ8_1, 32, true, &DecodeLegacy<x86::Q5_1Format, 0>},
+    {DType::kQ5_0, DType::kQ8_0, 32, false, &DecodeLegacy<x86::Q5_0Format>},
+    {DType::kIQ4_NL, DType::kQ8_0, 32, false, &DecodeLegacy<x86::IQ4_NLFormat>},
+    {DType::kQ4_1, DType::kQ8_1, 32, true, &DecodeLegacy<x86::Q4_1Format>},
+    {DType::kQ5_1, DType::kQ8_1, 32, true, &DecodeLegacy<x86::Q5_1Format>},
     {DType::kIQ4_XS, DType::kQ8_K, 32, false, &DecodeIQ4XS},
     {DType::kQ2_K, DType::kQ8_K, 16, true, &DecodeQ2K},
     {DType::kQ3_K, DType::kQ8_K, 16, false, &DecodeQ3K},

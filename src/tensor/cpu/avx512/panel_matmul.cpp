@@ -16,12 +16,33 @@ inline __m512i Broadcast4(const int8_t* p) {
   return _mm512_set1_epi32(static_cast<int32_t>(x86::LoadU32(p)));
 }
 
+// Σ q·a of K-step s for the tile's rows and both blocks, in int32: corr starts each sum so it ends exact.
+template <int kStep>
+inline void StepSums(const int8_t* const (&wq)[kTileRows], const int32_t* const (&corr)[kTileRows],
+                     const uint8_t* const (&blocks)[2], int64_t s, __m512i (&sum)[kTileRows][2]) {
+  constexpr int kQuads = kStep / 4;
+#pragma GCC unroll 4
+  for (int r = 0; r < kTileRows; ++r) sum[r][0] = sum[r][1] = _mm512_set1_epi32(corr[r][s]);
+  const uint8_t* a0 = blocks[0] + s * kQuads * 64;
+  const uint8_t* a1 = blocks[1] + s * kQuads * 64;
+#pragma GCC unroll 8
+  for (int quad = 0; quad < kQuads; ++quad) {
+    const __m512i v0 = _mm512_load_si512(a0 + 64 * quad);
+    const __m512i v1 = _mm512_load_si512(a1 + 64 * quad);
+#pragma GCC unroll 4
+    for (int r = 0; r < kTileRows; ++r) {
+      const __m512i w = Broadcast4(wq[r] + s * kStep + 4 * quad);
+      sum[r][0] = _mm512_dpbusd_epi32(sum[r][0], v0, w);
+      sum[r][1] = _mm512_dpbusd_epi32(sum[r][1], v1, w);
+    }
+  }
+}
+
 // y[r][c] (16 activation rows of block c, weight row r of the tile) over all K-steps. The weight bytes are
 // signed, the packed activations unsigned (a + 128); corr starts each step's sum so it ends as Σ q·a.
 template <int kStep, bool kOffset>
 void Tile(const Panel& panel, int row0, const uint8_t* block0, const uint8_t* block1,
           __m512 (&y)[kTileRows][2]) {
-  constexpr int kQuads = kStep / 4;
   const int64_t k = panel.k, steps = panel.steps;
   const uint8_t* blocks[2] = {block0, block1};
   const float* d[2];
@@ -44,21 +65,7 @@ void Tile(const Panel& panel, int row0, const uint8_t* block0, const uint8_t* bl
   }
   for (int64_t s = 0; s < steps; ++s) {
     __m512i sum[kTileRows][2];
-#pragma GCC unroll 4
-    for (int r = 0; r < kTileRows; ++r) sum[r][0] = sum[r][1] = _mm512_set1_epi32(corr[r][s]);
-    const uint8_t* a0 = blocks[0] + s * kQuads * 64;
-    const uint8_t* a1 = blocks[1] + s * kQuads * 64;
-#pragma GCC unroll 8
-    for (int quad = 0; quad < kQuads; ++quad) {
-      const __m512i v0 = _mm512_load_si512(a0 + 64 * quad);
-      const __m512i v1 = _mm512_load_si512(a1 + 64 * quad);
-#pragma GCC unroll 4
-      for (int r = 0; r < kTileRows; ++r) {
-        const __m512i w = Broadcast4(wq[r] + s * kStep + 4 * quad);
-        sum[r][0] = _mm512_dpbusd_epi32(sum[r][0], v0, w);
-        sum[r][1] = _mm512_dpbusd_epi32(sum[r][1], v1, w);
-      }
-    }
+    StepSums<kStep>(wq, corr, blocks, s, sum);
     const __m512 da[2] = {_mm512_load_ps(d[0] + s * kBlockRows), _mm512_load_ps(d[1] + s * kBlockRows)};
 #pragma GCC unroll 4
     for (int r = 0; r < kTileRows; ++r) {
@@ -86,7 +93,6 @@ void Tile(const Panel& panel, int row0, const uint8_t* block0, const uint8_t* bl
 template <int kStep, bool kMin>
 void TileK(const Panel& panel, int row0, const uint8_t* block0, const uint8_t* block1,
            __m512 (&y)[kTileRows][2]) {
-  constexpr int kQuads = kStep / 4;
   constexpr int kStepsPerSuper = 256 / kStep;
   const int64_t k = panel.k, steps = panel.steps;
   const uint8_t* blocks[2] = {block0, block1};
@@ -118,21 +124,7 @@ void TileK(const Panel& panel, int row0, const uint8_t* block0, const uint8_t* b
     for (int r = 0; r < kTileRows; ++r) total[r][0] = total[r][1] = _mm512_setzero_si512();
     for (int64_t s = sb * kStepsPerSuper; s < (sb + 1) * kStepsPerSuper; ++s) {
       __m512i sum[kTileRows][2];
-#pragma GCC unroll 4
-      for (int r = 0; r < kTileRows; ++r) sum[r][0] = sum[r][1] = _mm512_set1_epi32(corr[r][s]);
-      const uint8_t* a0 = blocks[0] + s * kQuads * 64;
-      const uint8_t* a1 = blocks[1] + s * kQuads * 64;
-#pragma GCC unroll 8
-      for (int quad = 0; quad < kQuads; ++quad) {
-        const __m512i v0 = _mm512_load_si512(a0 + 64 * quad);
-        const __m512i v1 = _mm512_load_si512(a1 + 64 * quad);
-#pragma GCC unroll 4
-        for (int r = 0; r < kTileRows; ++r) {
-          const __m512i w = Broadcast4(wq[r] + s * kStep + 4 * quad);
-          sum[r][0] = _mm512_dpbusd_epi32(sum[r][0], v0, w);
-          sum[r][1] = _mm512_dpbusd_epi32(sum[r][1], v1, w);
-        }
-      }
+      StepSums<kStep>(wq, corr, blocks, s, sum);
 #pragma GCC unroll 4
       for (int r = 0; r < kTileRows; ++r) {
         const __m512i sc = _mm512_set1_epi32(iscale[r][s]);
