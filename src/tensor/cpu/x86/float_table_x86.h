@@ -8,14 +8,23 @@
 namespace corral::cpu::x86 {
 namespace {
 
+// Weight rows of the matrix-vector tile. A float activation row is 2-4 bytes per element (16-32 KiB for
+// k = 8192, against Zen 4's 32 KiB L1): with one weight row per tile, the activation row falls out of L1
+// between rows and every weight byte costs an activation byte from L2 and, for F16 / BF16, a conversion.
+// Eight rows share each activation vector: the L2-resident rate (BM_KernelHot, one thread, Zen 4) went from
+// 34 to 53 GB/s (F16), 41 to 77 (BF16), 47 to 78 (F32) with AVX-512, and 50 to 70 (F16) with AVX2, so a
+// decode step is bound by DRAM at 2 threads, where F16 had streamed at ~2/3 of the read bandwidth.
+constexpr int kFloatRows1 = 8;
+
 constexpr DotKernel kFloatKernels[] = {
-    Make<Float<F32Elems>>(DType::kF32, DType::kF32, &CopyF32),
-    Make<Float<F16Elems>>(DType::kF16, DType::kF16, &ConvertF16),
-    Make<Float<Bf16Elems>>(DType::kBF16, DType::kBF16, &ConvertBf16),
+    Make<Float<F32Elems>, kRows2, kRows3, kRows4, kFloatRows1>(DType::kF32, DType::kF32, &CopyF32),
+    Make<Float<F16Elems>, kRows2, kRows3, kRows4, kFloatRows1>(DType::kF16, DType::kF16, &ConvertF16),
+    Make<Float<Bf16Elems>, kRows2, kRows3, kRows4, kFloatRows1>(DType::kBF16, DType::kBF16, &ConvertBf16),
 };
 
 #if defined(__AVX512BF16__)
-constexpr DotKernel kBf16DotKernel = Make<Bf16Dot>(DType::kBF16, DType::kBF16, &ConvertBf16);
+constexpr DotKernel kBf16DotKernel =
+    Make<Bf16Dot, kRows2, kRows3, kRows4, kFloatRows1>(DType::kBF16, DType::kBF16, &ConvertBf16);
 #endif
 
 }  // namespace
