@@ -27,9 +27,11 @@
 #include "base/dtype.h"
 #include "base/resident_buffer.h"
 #include "base/thread_pool.h"
+#include "tensor/cpu/avx512/q4k_interleaved.h"
 #include "tensor/cpu/cpu_features.h"
 #include "tensor/cpu/kernels.h"
 #include "tensor/matmul.h"
+#include "tensor/quant/q4k_interleave.h"
 #include "tensor/quant/quant.h"
 
 namespace corral {
@@ -39,15 +41,18 @@ constexpr int64_t kRows = 2048;  // n_out of one matrix
 constexpr int64_t kCols = 8192;  // k
 constexpr size_t kMinPoolBytes = size_t{256} << 20;
 
-// Enough copies of one random 2048 × 8192 matrix of `type` to exceed kMinPoolBytes (at least 4).
+// Enough copies of one random 2048 × 8192 matrix of `type` to exceed kMinPoolBytes (at least 4), in the
+// plain layout or interleaved (Q4_K, tensor/quant/q4k_interleave.h).
 struct WeightPool {
   DType type;
+  WeightLayout layout;
   size_t row_bytes;
   size_t matrix_bytes;
   int count;
   ResidentBuffer data;
 
-  explicit WeightPool(DType t) : type(t), row_bytes(RowBytes(t, kCols)), matrix_bytes(row_bytes * kRows) {
+  WeightPool(DType t, WeightLayout l)
+      : type(t), layout(l), row_bytes(RowBytes(t, kCols)), matrix_bytes(row_bytes * kRows) {
     count = static_cast<int>(std::max<size_t>(4, (kMinPoolBytes + matrix_bytes - 1) / matrix_bytes));
     data = std::move(ResidentBuffer::Allocate(matrix_bytes * count)).value();
     const char* pages = std::getenv("CORRAL_BENCH_PAGES");
@@ -60,6 +65,10 @@ struct WeightPool {
     for (float& v : x) v = normal(rng);
     for (int64_t r = 0; r < kSeedRows; ++r)
       quant::QuantizeRow(t, x.data() + r * kCols, data.data() + r * row_bytes, kCols);
+    if (layout == WeightLayout::kQ4KInterleaved16) {
+      std::vector<uint8_t> buffer(kSeedRows * row_bytes);
+      quant::InterleaveQ4KInPlace(data.data(), kSeedRows, kCols, buffer.data());
+    }
     for (size_t off = kSeedRows * row_bytes; off < data.size(); off += kSeedRows * row_bytes) {
       std::memcpy(data.data() + off, data.data(), std::min(kSeedRows * row_bytes, data.size() - off));
     }
@@ -68,13 +77,19 @@ struct WeightPool {
 };
 
 // One pool at a time (they are hundreds of MiB); benchmarks are registered type by type.
-const WeightPool& PoolFor(DType type) {
+const WeightPool& PoolFor(DType type, WeightLayout layout = WeightLayout::kRows) {
   static std::unique_ptr<WeightPool> pool;
-  if (!pool || pool->type != type) {
+  if (!pool || pool->type != type || pool->layout != layout) {
     pool.reset();
-    pool = std::make_unique<WeightPool>(type);
+    pool = std::make_unique<WeightPool>(type, layout);
   }
   return *pool;
+}
+
+// The layout a model loaded for `isa` gives a matrix of `type` (model/weights.cpp).
+WeightLayout ModelLayout(DType type, cpu::Isa isa) {
+  return type == DType::kQ4_K && PreferInterleavedQ4K(isa) ? WeightLayout::kQ4KInterleaved16
+                                                           : WeightLayout::kRows;
 }
 
 std::vector<float> Activations(int64_t m) {
@@ -94,16 +109,17 @@ void SetCounters(benchmark::State& state, const WeightPool& pool, int64_t m) {
 }
 
 // Which matrix-matrix path a BM_Matmul runs for m >= kPanelMinRows: the one Matmul picks (AMX where usable,
-// else the panel GEMM), the panel GEMM with AMX off, or the m = 1..8 tiles alone.
+// else the panel GEMM), the panel GEMM with AMX off, or the m = 1..8 tiles alone. The weights are laid out
+// as a model loaded on this CPU has them, or in the file's plain layout (`plain`, for Q4_K).
 enum class Path { kBest, kPanels, kTiles };
 
-void BM_Matmul(benchmark::State& state, DType type, int threads, int64_t m, Path path) {
+void BM_Matmul(benchmark::State& state, DType type, int threads, int64_t m, Path path, bool plain) {
   const Result<cpu::Isa> isa = cpu::IsaFromEnvironment(cpu::HostCpuFeatures());
   if (!isa.ok()) {
     state.SkipWithError(isa.status().ToString().c_str());
     return;
   }
-  const WeightPool& pool = PoolFor(type);
+  const WeightPool& pool = PoolFor(type, plain ? WeightLayout::kRows : ModelLayout(type, *isa));
   ThreadPool threads_pool(threads);
   MatmulScratch scratch(m, kCols);
   const std::vector<float> x = Activations(m);
@@ -113,7 +129,7 @@ void BM_Matmul(benchmark::State& state, DType type, int threads, int64_t m, Path
   options.use_panels = path != Path::kTiles;
   int i = 0;
   for (auto _ : state) {
-    const WeightView w{type, pool.matrix(i++), kRows, kCols, pool.row_bytes};
+    const WeightView w{type, pool.matrix(i++), kRows, kCols, pool.row_bytes, pool.layout};
     const Status s = Matmul(threads_pool, options, w, x.data(), m, kCols, y.data(), kRows, scratch);
     if (!s.ok()) {
       state.SkipWithError(s.ToString().c_str());
@@ -128,7 +144,7 @@ void BM_Matmul(benchmark::State& state, DType type, int threads, int64_t m, Path
 // The compute ceiling: the m = 1 tile of the kernel over the first 64 rows of one matrix (a few hundred KiB,
 // L2-resident) again and again, activations converted once outside the loop. A kernel whose hot rate is
 // well above the DRAM bandwidth can be bandwidth-bound when streaming.
-void BM_KernelHot(benchmark::State& state, DType type) {
+void BM_KernelHot(benchmark::State& state, DType type, bool plain) {
   constexpr int64_t kHotRows = 64;
   const Result<cpu::Isa> isa = cpu::IsaFromEnvironment(cpu::HostCpuFeatures());
   if (!isa.ok()) {
@@ -136,7 +152,8 @@ void BM_KernelHot(benchmark::State& state, DType type) {
     return;
   }
   const cpu::DotKernel* kernel = cpu::FindDotKernel(type, *isa);
-  const WeightPool& pool = PoolFor(type);
+  const WeightLayout layout = plain ? WeightLayout::kRows : ModelLayout(type, *isa);
+  const WeightPool& pool = PoolFor(type, layout);
   const std::vector<float> x = Activations(1);
   std::vector<uint8_t> a(RowBytes(kernel->activation, kCols) + 64);
   kernel->quantize(x.data(), a.data(), kCols);
@@ -144,6 +161,12 @@ void BM_KernelHot(benchmark::State& state, DType type) {
   const int rows = kernel->rows[1];
   for (auto _ : state) {
     for (int64_t r = 0; r < kHotRows; r += rows) {
+      if (layout == WeightLayout::kQ4KInterleaved16) {
+        cpu::avx512::Q4KInterleavedTile(kCols, pool.matrix(0) + r * pool.row_bytes, a.data(), 0, 1,
+                                        y.data() + r, 0);
+        r += quant::kInterleaveRows - rows;
+        continue;
+      }
       kernel->tiles[1](kCols, pool.matrix(0) + r * pool.row_bytes, pool.row_bytes, rows, a.data(), 0,
                        y.data() + r, 0);
     }
@@ -220,6 +243,9 @@ double Max(const std::vector<double>& v) {
 }
 
 const bool kRegistered = [] {
+  // Types whose model layout on this CPU differs from the file's get "/plain" variants too.
+  const Result<cpu::Isa> isa = cpu::IsaFromEnvironment(cpu::HostCpuFeatures());
+  const auto relaid = [&](DType t) { return isa.ok() && ModelLayout(t, *isa) != WeightLayout::kRows; };
   for (DType type : {DType::kQ4_K, DType::kQ6_K, DType::kQ8_0, DType::kF16, DType::kQ4_0, DType::kQ5_K,
                      DType::kQ3_K, DType::kQ2_K, DType::kQ5_0, DType::kQ4_1, DType::kQ5_1, DType::kIQ4_NL,
                      DType::kIQ4_XS, DType::kBF16, DType::kF32}) {
@@ -231,22 +257,32 @@ const bool kRegistered = [] {
         for (Path path : {Path::kBest, Path::kPanels, Path::kTiles}) {
           if (path != Path::kBest && m < kPanelMinRows) continue;
           if (path == Path::kPanels && !cpu::AmxUsable(cpu::HostCpuFeatures())) continue;
-          const char* suffix = path == Path::kPanels ? "/panels" : path == Path::kTiles ? "/tiles" : "";
-          benchmark::RegisterBenchmark(("BM_Matmul/" + name + "/threads:" + std::to_string(threads) +
-                                        "/m:" + std::to_string(m) + suffix)
-                                           .c_str(),
-                                       BM_Matmul, type, threads, m, path)
-              ->UseRealTime()
-              ->Unit(benchmark::kMillisecond)
-              ->MinTime(m >= 64 ? 2.0 : 0.5)
-              ->ComputeStatistics("max", Max);
+          for (bool plain : {false, true}) {
+            if (plain && (!relaid(type) || path != Path::kBest)) continue;
+            const std::string suffix = std::string(path == Path::kPanels  ? "/panels"
+                                                   : path == Path::kTiles ? "/tiles"
+                                                                          : "") +
+                                       (plain ? "/plain" : "");
+            benchmark::RegisterBenchmark(("BM_Matmul/" + name + "/threads:" + std::to_string(threads) +
+                                          "/m:" + std::to_string(m) + suffix)
+                                             .c_str(),
+                                         BM_Matmul, type, threads, m, path, plain)
+                ->UseRealTime()
+                ->Unit(benchmark::kMillisecond)
+                ->MinTime(m >= 64 ? 2.0 : 0.5)
+                ->ComputeStatistics("max", Max);
+          }
         }
       }
     }
-    benchmark::RegisterBenchmark(("BM_KernelHot/" + name).c_str(), BM_KernelHot, type)
-        ->UseRealTime()
-        ->Unit(benchmark::kMicrosecond)
-        ->MinTime(0.3);
+    for (bool plain : {false, true}) {
+      if (plain && !relaid(type)) continue;
+      benchmark::RegisterBenchmark(("BM_KernelHot/" + name + (plain ? "/plain" : "")).c_str(), BM_KernelHot,
+                                   type, plain)
+          ->UseRealTime()
+          ->Unit(benchmark::kMicrosecond)
+          ->MinTime(0.3);
+    }
     benchmark::RegisterBenchmark(("BM_GgmlVecDot/" + name + "/threads:1/m:1").c_str(), BM_GgmlVecDot, type)
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond)

@@ -15,12 +15,6 @@ size_t Floats(int64_t rows, int64_t width) {
   return static_cast<size_t>(rows * width);
 }
 
-cpu::Isa ChooseIsa() {
-  const cpu::CpuFeatures& features = cpu::HostCpuFeatures();
-  auto isa = cpu::IsaFromEnvironment(features);
-  return isa.ok() ? *isa : cpu::BestIsa(features);
-}
-
 }  // namespace
 
 Forward::Forward(const Config& config, int n_batch_max, int n_outputs_max, int n_threads, int n_ctx,
@@ -37,7 +31,7 @@ Forward::Forward(const Config& config, int n_batch_max, int n_outputs_max, int n
           std::max<int64_t>(ops::kMaxRowsHeads, config.n_head / std::max<int64_t>(config.n_head_kv, 1)) *
               config.head_dim_k +
           ops::kMaxRowsHeads * (64 * config.head_dim_v + std::max({n_ctx, kv_block_size, n_batch_max})))) {
-  matmul_options_.isa = ChooseIsa();
+  matmul_options_.isa = cpu::IsaOrBest(cpu::HostCpuFeatures());
   matmul_options_.use_amx = cpu::AmxAllowedByEnvironment();
   kernels_ = ops::AttentionKernelsFor(matmul_options_.isa);
   swiglu_ = ops::SwiGluFor(matmul_options_.isa);

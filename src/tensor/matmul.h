@@ -20,14 +20,26 @@
 
 namespace corral {
 
-// A weight matrix as stored: rows of `cols` elements of `type`, row r at data + r · row_stride bytes.
+// How a weight matrix's blocks are ordered in memory.
+enum class WeightLayout {
+  kRows,              // as in the file: row r at data + r · row_stride bytes
+  kQ4KInterleaved16,  // Q4_K in groups of 16 rows (tensor/quant/q4k_interleave.h), rearranged at load
+};
+
+// A weight matrix as stored: rows of `cols` elements of `type`.
 struct WeightView {
   DType type = DType::kF32;
   const void* data = nullptr;
   int64_t rows = 0;
   int64_t cols = 0;
-  size_t row_stride = 0;  // ≥ RowBytes(type, cols)
+  size_t row_stride = 0;  // ≥ RowBytes(type, cols); a group of 16 interleaved rows spans 16 · row_stride
+  WeightLayout layout = WeightLayout::kRows;
 };
+
+// Whether a model loaded for `isa` should interleave the Q4_K matrices that allow it
+// (quant::CanInterleaveQ4K): the AVX-512 family has the kernel; every other family multiplies interleaved
+// weights too, but by restoring each group of rows first.
+bool PreferInterleavedQ4K(cpu::Isa isa);
 
 // Room for the converted activations of up to max_m rows of up to max_k elements, in any activation format.
 class MatmulScratch {
@@ -71,14 +83,20 @@ struct MatmulOptions {
 // decode are spread over the activation rows.
 inline constexpr int64_t kPanelMinRows = 32;
 
+// Interleaved Q4_K goes to the panel GEMM (which restores each group of rows first) only from this many
+// activation rows: below it the interleaved kernel is faster (2 threads, 2048 × 8192, Zen 4: m = 64 at
+// 467-520 GFLOP/s against the panels' 338-359, or 430-450 on plain rows; m = 512 at 475-503 against
+// 505-527). AMX, where present, still takes every product from 32 rows.
+inline constexpr int64_t kInterleavedPanelMinRows = 256;
+
 // True when Matmul can multiply by weights of `type` (ActivationType(type) exists).
 bool CanMatmul(DType type);
 
 // y row i (n_out = w.rows floats) starts at y + i · y_stride; x row i (k = w.cols floats) at x + i ·
 // x_stride. Errors (InvalidArgument / Unsupported): a type without kernels, k not a multiple of the type's
 // block, m < 1 or beyond the scratch, k beyond the scratch, a row stride shorter than a row, strides shorter
-// than the rows they separate. REQUIRES: IsaSupported(options.isa, HostCpuFeatures()); x and y do not
-// overlap.
+// than the rows they separate, an interleaved layout on a matrix that cannot have it. REQUIRES:
+// IsaSupported(options.isa, HostCpuFeatures()); x and y do not overlap.
 Status Matmul(ThreadPool& pool, const MatmulOptions& options, const WeightView& w, const float* x, int64_t m,
               int64_t x_stride, float* y, int64_t y_stride, MatmulScratch& scratch);
 

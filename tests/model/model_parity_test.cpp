@@ -22,6 +22,7 @@
 #include "../cli/run_process.h"
 #include "model/context.h"
 #include "model/model.h"
+#include "tensor/cpu/cpu_features.h"
 #include "test_paths.h"
 
 namespace corral::model {
@@ -215,6 +216,37 @@ void CheckRun(const Model& model, const json& run, bool token_by_token, const To
             << ", max |dlogit| " << max_dlogit << "\n";
 }
 
+// Every run of a golden file, the prompt as one batch and token by token.
+void CheckRuns(const Model& model, const json& golden, bool slow, const Tolerances& tolerance,
+               const std::string& name) {
+  int run_index = 0;
+  for (const json& run : golden.at("runs")) {
+    SCOPED_TRACE("run " + std::to_string(run_index++));
+    {
+      SCOPED_TRACE("prompt as one batch");
+      CheckRun(model, run, false, tolerance, name + " run " + std::to_string(run_index - 1));
+    }
+    // Token by token through an 8,178-token prompt on the 1B model would take most of an hour at 2 threads;
+    // the 2,100-token prompt covers that path at scale.
+    if (slow && run.at("prompt_ids").size() > 4096) continue;
+    {
+      SCOPED_TRACE("prompt token by token");
+      CheckRun(model, run, true, tolerance, name + " run " + std::to_string(run_index - 1));
+    }
+  }
+}
+
+// Layer matrices (and output) in the interleaved Q4_K layout.
+int InterleavedMatrices(const Model& model) {
+  const Weights& w = model.weights();
+  int n = w.output.layout == WeightLayout::kQ4KInterleaved16 ? 1 : 0;
+  for (const LayerWeights& l : w.layers) {
+    for (const WeightView* m : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down})
+      n += m->layout == WeightLayout::kQ4KInterleaved16 ? 1 : 0;
+  }
+  return n;
+}
+
 class GoldenParity : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GoldenParity, GreedyMatchesLlamaCpp) {
@@ -228,20 +260,32 @@ TEST_P(GoldenParity, GreedyMatchesLlamaCpp) {
   ASSERT_TRUE(MakeModel(golden, path));
   auto model = Model::Load(path);
   ASSERT_TRUE(model.ok()) << model.status().ToString();
-  int run_index = 0;
-  for (const json& run : golden.at("runs")) {
-    SCOPED_TRACE("run " + std::to_string(run_index++));
-    {
-      SCOPED_TRACE("prompt as one batch");
-      CheckRun(**model, run, false, tolerance, GetParam() + " run " + std::to_string(run_index - 1));
-    }
-    // Token by token through an 8,178-token prompt on the 1B model would take most of an hour at 2 threads;
-    // the 2,100-token prompt covers that path at scale.
-    if (slow && run.at("prompt_ids").size() > 4096) continue;
-    {
-      SCOPED_TRACE("prompt token by token");
-      CheckRun(**model, run, true, tolerance, GetParam() + " run " + std::to_string(run_index - 1));
-    }
+  CheckRuns(**model, golden, slow, tolerance, GetParam());
+  // Where the load rearranged Q4_K matrices for this CPU's kernels (model.h), the file's own layout, read
+  // in place from the map, must agree with llama.cpp as well.
+  if (InterleavedMatrices(**model) > 0 && !slow) {
+    SCOPED_TRACE("weights read in place, in the file's layout");
+    auto mapped = Model::Load(path, {.use_mmap = true});
+    ASSERT_TRUE(mapped.ok()) << mapped.status().ToString();
+    EXPECT_EQ(InterleavedMatrices(**mapped), 0);
+    CheckRuns(**mapped, golden, slow, tolerance, GetParam());
+  }
+}
+
+// The models whose Q4_K matrices a copied load interleaves on this CPU do get that layout.
+TEST(GoldenParityLayout, CopiedQ4KMatricesAreInterleavedWhereTheKernelsReadThem) {
+  const std::string name = "llama-q4_k_m";
+  std::ifstream in(GoldenDir() / (name + ".json"));
+  ASSERT_TRUE(in.good());
+  const json golden = json::parse(in);
+  fs::path path;
+  ASSERT_TRUE(MakeModel(golden, path));
+  auto model = Model::Load(path);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  if (PreferInterleavedQ4K(cpu::IsaOrBest(cpu::HostCpuFeatures()))) {
+    EXPECT_GT(InterleavedMatrices(**model), 0);
+  } else {
+    EXPECT_EQ(InterleavedMatrices(**model), 0);
   }
 }
 

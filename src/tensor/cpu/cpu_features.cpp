@@ -162,6 +162,11 @@ Result<Isa> IsaFromEnvironment(const CpuFeatures& features) {
   return *isa;
 }
 
+Isa IsaOrBest(const CpuFeatures& features) {
+  const Result<Isa> isa = IsaFromEnvironment(features);
+  return isa.ok() ? *isa : BestIsa(features);
+}
+
 bool AmxUsable(const CpuFeatures& features) {
   return features.amx_tile && features.amx_int8 && features.amx_bf16 && IsaSupported(Isa::kAvx512, features);
 }

@@ -59,6 +59,8 @@ std::vector<Isa> SupportedIsas(const CpuFeatures& features);
 // The family to use: CORRAL_ISA (scalar|avx2|avx512) when set, else the best one. InvalidArgument for an
 // unknown name, Unsupported when the CPU cannot run the requested family.
 Result<Isa> IsaFromEnvironment(const CpuFeatures& features);
+// IsaFromEnvironment, or the best family when CORRAL_ISA is unusable: what a model runs with.
+Isa IsaOrBest(const CpuFeatures& features);
 
 // AMX int8 and bf16 tiles are present and this process may use them.
 bool AmxUsable(const CpuFeatures& features);

@@ -135,6 +135,7 @@ template <typename Tiles, int kStep, bool kOffset>
 void Run(const PanelFormat& f, const panel::Problem& p, int64_t begin, int64_t end, uint8_t* workspace) {
   const int64_t k = p.k, steps = k / kStep;
   const Panel panel(workspace, k, steps);
+  uint8_t* plain = workspace + panel::PlainRowsOffset(p.type, p.m, k);
   const size_t a_stride = static_cast<size_t>(panel.pitch);
   const size_t block_bytes = panel::BlockBytes(k, steps);
   const int64_t blocks = (p.m + kBlockRows - 1) / kBlockRows;
@@ -146,8 +147,9 @@ void Run(const PanelFormat& f, const panel::Problem& p, int64_t begin, int64_t e
   constexpr int64_t kChunkSteps = kChunkElements / kStep;
   for (int64_t r0 = begin; r0 < end; r0 += kPanelRows) {
     const int n_rows = static_cast<int>(end - r0 < kPanelRows ? end - r0 : kPanelRows);
+    const uint8_t* rows = panel::PanelSourceRows(p, r0, plain);
     for (int r = 0; r < n_rows; ++r) {
-      f.decode(p.w + (r0 + r) * p.w_stride, k, panel.Row(r));
+      f.decode(rows + r * p.w_stride, k, panel.Row(r));
     }
     // Rows past n_rows keep an earlier panel's (or unset) bytes: their sums are computed and never stored.
     for (int64_t s0 = 0; s0 < steps; s0 += kChunkSteps) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "tensor/cpu/avx512/panel_matmul.h"
+#include "tensor/quant/q4k_interleave.h"
 
 namespace corral::cpu::panel {
 
@@ -102,5 +103,14 @@ struct Panel {
             iscale + r * steps, imin + r * steps,  d + r * super_blocks, dmin + r * super_blocks};
   }
 };
+
+// The rows of weight rows r0..r0+15 for a decoder: in place, or restored from their interleaved group into
+// `plain` (16 plain rows) first.
+inline const uint8_t* PanelSourceRows(const Problem& p, int64_t r0, uint8_t* plain) {
+  const uint8_t* rows = p.w + r0 * p.w_stride;
+  if (!p.interleaved) return rows;
+  quant::DeinterleaveQ4KGroup(rows, p.k, plain);
+  return plain;
+}
 
 }  // namespace corral::cpu::panel

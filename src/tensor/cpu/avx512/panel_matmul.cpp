@@ -169,6 +169,7 @@ template <int kStep, bool kOffset>
 void Run(const PanelFormat& f, const Problem& p, int64_t begin, int64_t end, uint8_t* workspace) {
   const int64_t steps = p.k / kStep;
   const Panel panel(workspace, p.k, steps);
+  uint8_t* plain = workspace + PlainRowsOffset(p.type, p.m, p.k);
   const size_t block_bytes = BlockBytes(p.k, steps);
   const int64_t pairs = PackedBlocks(p.m) / kTileBlocks;
   const __m512i lane_offsets =
@@ -176,8 +177,9 @@ void Run(const PanelFormat& f, const Problem& p, int64_t begin, int64_t end, uin
                          _mm512_set1_epi32(static_cast<int32_t>(p.y_stride)));
   for (int64_t r0 = begin; r0 < end; r0 += kPanelRows) {
     const int n_rows = static_cast<int>(end - r0 < kPanelRows ? end - r0 : kPanelRows);
+    const uint8_t* rows = PanelSourceRows(p, r0, plain);
     for (int r = 0; r < n_rows; ++r) {
-      f.decode(p.w + (r0 + r) * p.w_stride, p.k, panel.Row(r));
+      f.decode(rows + r * p.w_stride, p.k, panel.Row(r));
     }
     for (int64_t pair = 0; pair < pairs; ++pair) {
       const uint8_t* block0 = p.packed + (kTileBlocks * pair) * block_bytes;
@@ -220,10 +222,14 @@ size_t PackedBytes(DType weight, int64_t m, int64_t k) {
   return static_cast<size_t>(PackedBlocks(m)) * BlockBytes(k, k / f.step);
 }
 
-size_t WorkspaceBytes(DType weight, int64_t m, int64_t k) {
+size_t PlainRowsOffset(DType weight, int64_t m, int64_t k) {
   const PanelFormat& f = *FindPanelFormat(weight);
   const size_t accumulators = static_cast<size_t>(PackedBlocks(m)) * kBlockRows * kPanelRows * sizeof(float);
-  return PanelBytes(k, k / f.step) + accumulators;
+  return (PanelBytes(k, k / f.step) + accumulators + 63) / 64 * 64;
+}
+
+size_t WorkspaceBytes(DType weight, int64_t m, int64_t k) {
+  return PlainRowsOffset(weight, m, k) + (weight == DType::kQ4_K ? kPanelRows * RowBytes(weight, k) : 0);
 }
 
 void PackActivations(DType weight, const uint8_t* act, size_t act_stride, int64_t m, int64_t k,

@@ -1,0 +1,105 @@
+#include "tensor/quant/q4k_interleave.h"
+
+#include <cstring>
+
+#include "tensor/quant/blocks.h"
+
+namespace corral::quant {
+namespace {
+
+constexpr size_t kDOffset = 0;
+constexpr size_t kDminOffset = 32;
+constexpr size_t kScalesOffset = 64;
+constexpr size_t kQuantsOffset = 256;
+
+uint32_t Load32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+void Store32(uint8_t* p, uint32_t v) {
+  std::memcpy(p, &v, 4);
+}
+
+// The quants of one row: plain bytes 32g + 8u .. 32g + 8u + 7 (g = 0..3, u = 0..3) hold quants 64g + 8u + v
+// (low nibbles) and 64g + 32 + 8u + v (high nibbles), v = 0..7; octets 8g + u and 8g + 4 + u hold the same
+// quants 4 + 4 per byte. Four bytes at a time: `lo` = plain bytes +0..3, `hi` = +4..7, `a` and `b` = the
+// row's 4 bytes of the two octets.
+constexpr uint32_t kLow = 0x0F0F0F0Fu;
+constexpr uint32_t kHigh = 0xF0F0F0F0u;
+
+void PlainToOctets(uint32_t lo, uint32_t hi, uint32_t& a, uint32_t& b) {
+  a = (lo & kLow) | (hi & kLow) << 4;
+  b = (lo >> 4 & kLow) | (hi & kHigh);
+}
+
+void OctetsToPlain(uint32_t a, uint32_t b, uint32_t& lo, uint32_t& hi) {
+  lo = (a & kLow) | (b & kLow) << 4;
+  hi = (a >> 4 & kLow) | (b & kHigh);
+}
+
+}  // namespace
+
+bool CanInterleaveQ4K(int64_t rows, int64_t k, size_t row_stride) {
+  return rows > 0 && rows % kInterleaveRows == 0 && k > 0 && k % kQK_K == 0 &&
+         row_stride == static_cast<size_t>(k / kQK_K) * sizeof(BlockQ4_K);
+}
+
+void InterleaveQ4KGroup(const uint8_t* rows, int64_t k, uint8_t* group) {
+  const int64_t blocks = k / kQK_K;
+  const size_t row_bytes = static_cast<size_t>(blocks) * sizeof(BlockQ4_K);
+  for (int64_t b = 0; b < blocks; ++b) {
+    uint8_t* out = group + static_cast<size_t>(b) * kInterleavedBlockBytes;
+    for (int r = 0; r < kInterleaveRows; ++r) {
+      BlockQ4_K blk;
+      std::memcpy(&blk, rows + r * row_bytes + static_cast<size_t>(b) * sizeof(BlockQ4_K), sizeof blk);
+      std::memcpy(out + kDOffset + 2 * r, &blk.d, 2);
+      std::memcpy(out + kDminOffset + 2 * r, &blk.dmin, 2);
+      for (int j = 0; j < kKScaleBytes; ++j) out[kScalesOffset + 16 * j + r] = blk.scales[j];
+      for (int g = 0; g < 4; ++g) {
+        for (int u = 0; u < 4; ++u) {
+          uint32_t first, second;
+          PlainToOctets(Load32(blk.qs + 32 * g + 8 * u), Load32(blk.qs + 32 * g + 8 * u + 4), first, second);
+          Store32(out + kQuantsOffset + 64 * (8 * g + u) + 4 * r, first);
+          Store32(out + kQuantsOffset + 64 * (8 * g + 4 + u) + 4 * r, second);
+        }
+      }
+    }
+  }
+}
+
+void DeinterleaveQ4KGroup(const uint8_t* group, int64_t k, uint8_t* rows) {
+  const int64_t blocks = k / kQK_K;
+  const size_t row_bytes = static_cast<size_t>(blocks) * sizeof(BlockQ4_K);
+  for (int64_t b = 0; b < blocks; ++b) {
+    const uint8_t* in = group + static_cast<size_t>(b) * kInterleavedBlockBytes;
+    for (int r = 0; r < kInterleaveRows; ++r) {
+      BlockQ4_K blk;
+      std::memcpy(&blk.d, in + kDOffset + 2 * r, 2);
+      std::memcpy(&blk.dmin, in + kDminOffset + 2 * r, 2);
+      for (int j = 0; j < kKScaleBytes; ++j) blk.scales[j] = in[kScalesOffset + 16 * j + r];
+      for (int g = 0; g < 4; ++g) {
+        for (int u = 0; u < 4; ++u) {
+          uint32_t lo, hi;
+          OctetsToPlain(Load32(in + kQuantsOffset + 64 * (8 * g + u) + 4 * r),
+                        Load32(in + kQuantsOffset + 64 * (8 * g + 4 + u) + 4 * r), lo, hi);
+          Store32(blk.qs + 32 * g + 8 * u, lo);
+          Store32(blk.qs + 32 * g + 8 * u + 4, hi);
+        }
+      }
+      std::memcpy(rows + r * row_bytes + static_cast<size_t>(b) * sizeof(BlockQ4_K), &blk, sizeof blk);
+    }
+  }
+}
+
+void InterleaveQ4KInPlace(uint8_t* data, int64_t rows, int64_t k, uint8_t* buffer) {
+  const size_t group_bytes = static_cast<size_t>(k / kQK_K) * kInterleavedBlockBytes;
+  for (int64_t r0 = 0; r0 < rows; r0 += kInterleaveRows) {
+    uint8_t* group = data + static_cast<size_t>(r0 / kInterleaveRows) * group_bytes;
+    std::memcpy(buffer, group, group_bytes);
+    InterleaveQ4KGroup(buffer, k, group);
+  }
+}
+
+}  // namespace corral::quant
