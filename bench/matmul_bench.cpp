@@ -1,5 +1,5 @@
 // Matmul speed per weight type, threads and batch size, over weights far larger than the last-level cache:
-// several 2048 × 8192 matrices (≥ 256 MiB in all) are cycled so every call streams its weights from DRAM,
+// several 2048 × 8192 matrices (CORRAL_BENCH_SHAPE: another shape) (≥ 256 MiB in all) are cycled so every call streams its weights from DRAM,
 // as a decode step does. Counters:
 //   GB/s      weight bytes read per second (compare with ../shared/peer membw's read bandwidth)
 //   GFLOP/s   2·m·n·k per second (the number that matters for prefill shapes)
@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -37,8 +38,30 @@
 namespace corral {
 namespace {
 
-constexpr int64_t kRows = 2048;  // n_out of one matrix
-constexpr int64_t kCols = 8192;  // k
+// The matrix shape, n_out × k: 2048 × 8192 (a 1B model's ffn_down) unless CORRAL_BENCH_SHAPE=ROWSxCOLS
+// asks for another (8192x2048: its ffn_gate / ffn_up, whose rows are a quarter as long).
+struct Shape {
+  int64_t rows = 2048;
+  int64_t cols = 8192;
+};
+
+const Shape& BenchShape() {
+  static const Shape shape = [] {
+    Shape s;
+    const char* env = std::getenv("CORRAL_BENCH_SHAPE");
+    long long rows = 0, cols = 0;
+    if (env != nullptr && std::sscanf(env, "%lldx%lld", &rows, &cols) == 2 && rows > 0 && rows % 16 == 0 &&
+        cols > 0 && cols % 256 == 0) {
+      s.rows = rows;
+      s.cols = cols;
+    }
+    return s;
+  }();
+  return shape;
+}
+
+const int64_t kRows = BenchShape().rows;  // n_out of one matrix
+const int64_t kCols = BenchShape().cols;  // k
 constexpr size_t kMinPoolBytes = size_t{256} << 20;
 
 // Enough copies of one random 2048 × 8192 matrix of `type` to exceed kMinPoolBytes (at least 4), in the

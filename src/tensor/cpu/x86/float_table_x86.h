@@ -8,12 +8,12 @@
 namespace corral::cpu::x86 {
 namespace {
 
-// Weight rows of the matrix-vector tile. A float activation row is 2-4 bytes per element (16-32 KiB for
-// k = 8192, against Zen 4's 32 KiB L1): with one weight row per tile, the activation row falls out of L1
-// between rows and every weight byte costs an activation byte from L2 and, for F16 / BF16, a conversion.
-// Eight rows share each activation vector: the L2-resident rate (BM_KernelHot, one thread, Zen 4) went from
-// 34 to 53 GB/s (F16), 41 to 77 (BF16), 47 to 78 (F32) with AVX-512, and 50 to 70 (F16) with AVX2, so a
-// decode step is bound by DRAM at 2 threads, where F16 had streamed at ~2/3 of the read bandwidth.
+// Weight rows of the matrix-vector tile, for long rows (float_tiles_x86.h: FloatRowsTile takes short rows
+// one at a time). A float activation row is 2-4 bytes per element (16-32 KiB for k = 8192, against Zen 4's
+// 32 KiB L1): with one weight row per tile, it falls out of L1 between rows and every weight byte costs an
+// activation byte from L2 and, for F16 / BF16, a conversion. Eight rows share each activation vector: the
+// L2-resident rate (BM_KernelHot, k = 8192, one thread, Zen 4) went from 34 to 53 GB/s (F16), 41 to 77
+// (BF16), 47 to 78 (F32) with AVX-512, and 50 to 70 (F16) with AVX2.
 constexpr int kFloatRows1 = 8;
 
 constexpr DotKernel kFloatKernels[] = {
