@@ -1,6 +1,6 @@
 // Matmul speed per weight type, threads and batch size, over weights far larger than the last-level cache:
-// several 2048 × 8192 matrices (CORRAL_BENCH_SHAPE: another shape) (≥ 256 MiB in all) are cycled so every call streams its weights from DRAM,
-// as a decode step does. Counters:
+// several 2048 × 8192 matrices (CORRAL_BENCH_SHAPE: another shape) (≥ 256 MiB in all) are cycled so every
+// call streams its weights from DRAM, as a decode step does. Counters:
 //   GB/s      weight bytes read per second (compare with ../shared/peer membw's read bandwidth)
 //   GFLOP/s   2·m·n·k per second (the number that matters for prefill shapes)
 // The weights live where a loaded model's do (base/resident_buffer.h: 2 MiB-aligned anonymous memory
@@ -29,10 +29,11 @@
 #include "base/resident_buffer.h"
 #include "base/thread_pool.h"
 #include "tensor/cpu/avx512/q4k_interleaved.h"
+#include "tensor/cpu/avx512/q6k_interleaved.h"
 #include "tensor/cpu/cpu_features.h"
 #include "tensor/cpu/kernels.h"
 #include "tensor/matmul.h"
-#include "tensor/quant/q4k_interleave.h"
+#include "tensor/quant/interleave.h"
 #include "tensor/quant/quant.h"
 
 namespace corral {
@@ -65,7 +66,7 @@ const int64_t kCols = BenchShape().cols;  // k
 constexpr size_t kMinPoolBytes = size_t{256} << 20;
 
 // Enough copies of one random 2048 × 8192 matrix of `type` to exceed kMinPoolBytes (at least 4), in the
-// plain layout or interleaved (Q4_K, tensor/quant/q4k_interleave.h).
+// plain layout or interleaved (Q4_K, Q6_K: tensor/quant/interleave.h).
 struct WeightPool {
   DType type;
   WeightLayout layout;
@@ -88,9 +89,9 @@ struct WeightPool {
     for (float& v : x) v = normal(rng);
     for (int64_t r = 0; r < kSeedRows; ++r)
       quant::QuantizeRow(t, x.data() + r * kCols, data.data() + r * row_bytes, kCols);
-    if (layout == WeightLayout::kQ4KInterleaved16) {
+    if (layout == WeightLayout::kInterleaved16) {
       std::vector<uint8_t> buffer(kSeedRows * row_bytes);
-      quant::InterleaveQ4KInPlace(data.data(), kSeedRows, kCols, buffer.data());
+      quant::InterleaveInPlace(t, data.data(), kSeedRows, kCols, buffer.data());
     }
     for (size_t off = kSeedRows * row_bytes; off < data.size(); off += kSeedRows * row_bytes) {
       std::memcpy(data.data() + off, data.data(), std::min(kSeedRows * row_bytes, data.size() - off));
@@ -109,10 +110,9 @@ const WeightPool& PoolFor(DType type, WeightLayout layout = WeightLayout::kRows)
   return *pool;
 }
 
-// The layout a model loaded for `isa` gives a matrix of `type` (model/weights.cpp).
+// The layout a model loaded for `isa` gives a matrix of `type` (model/model.cpp).
 WeightLayout ModelLayout(DType type, cpu::Isa isa) {
-  return type == DType::kQ4_K && PreferInterleavedQ4K(isa) ? WeightLayout::kQ4KInterleaved16
-                                                           : WeightLayout::kRows;
+  return PreferInterleaved(type, isa) ? WeightLayout::kInterleaved16 : WeightLayout::kRows;
 }
 
 std::vector<float> Activations(int64_t m) {
@@ -184,9 +184,9 @@ void BM_KernelHot(benchmark::State& state, DType type, bool plain) {
   const int rows = kernel->rows[1];
   for (auto _ : state) {
     for (int64_t r = 0; r < kHotRows; r += rows) {
-      if (layout == WeightLayout::kQ4KInterleaved16) {
-        cpu::avx512::Q4KInterleavedTile(kCols, pool.matrix(0) + r * pool.row_bytes, a.data(), 0, 1,
-                                        y.data() + r, 0);
+      if (layout == WeightLayout::kInterleaved16) {
+        (type == DType::kQ4_K ? &cpu::avx512::Q4KInterleavedTile : &cpu::avx512::Q6KInterleavedTile)(
+            kCols, pool.matrix(0) + r * pool.row_bytes, a.data(), 0, 1, y.data() + r, 0);
         r += quant::kInterleaveRows - rows;
         continue;
       }

@@ -6,6 +6,7 @@
 
 #include "base/fp16.h"
 #include "tensor/cpu/cpu_features.h"
+#include "tensor/quant/interleave.h"
 #include "tensor/quant/quant.h"
 
 namespace corral::model {
@@ -70,10 +71,15 @@ void Forward::Begin(const Batch& batch, KvCache& kv) {
 void Forward::Embed(const WeightView& token_embd, float scale) {
   pool_.ParallelFor(n_tokens_, 1, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
-      const uint8_t* src = static_cast<const uint8_t*>(token_embd.data) +
-                           static_cast<size_t>(batch_->token[i]) * token_embd.row_stride;
+      const uint8_t* data = static_cast<const uint8_t*>(token_embd.data);
       float* dst = x().row(i);
-      quant::DequantizeRow(token_embd.type, src, dst, config_.n_embd);
+      if (token_embd.layout == WeightLayout::kInterleaved16) {
+        quant::DequantizeInterleavedRow(token_embd.type, data, batch_->token[i], config_.n_embd, dst);
+      } else {
+        quant::DequantizeRow(token_embd.type,
+                             data + static_cast<size_t>(batch_->token[i]) * token_embd.row_stride, dst,
+                             config_.n_embd);
+      }
       if (scale != 1.f) {
         for (int64_t j = 0; j < config_.n_embd; ++j) dst[j] *= scale;
       }

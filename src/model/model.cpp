@@ -4,7 +4,7 @@
 
 #include "tensor/cpu/cpu_features.h"
 #include "tensor/ops/norm_rope.h"
-#include "tensor/quant/q4k_interleave.h"
+#include "tensor/quant/interleave.h"
 
 namespace corral::model {
 namespace {
@@ -19,28 +19,29 @@ Result<ResidentBuffer> ReserveCopy(const gguf::File& file, const LoadOptions& op
   return buffer;
 }
 
-// Rearranges the Q4_K matrices of the copy into the layout this CPU's kernels read fastest
-// (tensor/quant/q4k_interleave.h: AVX-512 decode ran Q4_K at ~80 % of the memory bandwidth row by row).
-// Weights read in place from the map keep the file's layout, as do token_embd (looked up row by row) and
-// matrices whose shape does not allow it.
-void InterleaveQ4K(Weights& weights) {
-  if (!PreferInterleavedQ4K(cpu::IsaOrBest(cpu::HostCpuFeatures()))) return;
+// Rearranges the Q4_K / Q6_K matrices of the copy into the layout this CPU's kernels read fastest
+// (tensor/quant/interleave.h: AVX-512 decode ran Q4_K at ~80 % of the memory bandwidth row by row).
+// Weights read in place from the map keep the file's layout, as do matrices whose shape does not allow it.
+// A token_embd that is also the output matrix is interleaved with it (Forward::Embed reads either layout).
+void Interleave(Weights& weights) {
+  const cpu::Isa isa = cpu::IsaOrBest(cpu::HostCpuFeatures());
   std::vector<uint8_t> buffer;
   auto interleave = [&](WeightView& w) {
-    if (w.type != DType::kQ4_K || w.layout != WeightLayout::kRows ||
-        !quant::CanInterleaveQ4K(w.rows, w.cols, w.row_stride)) {
+    if (!PreferInterleaved(w.type, isa) || w.layout != WeightLayout::kRows ||
+        !quant::CanInterleave(w.type, w.rows, w.cols, w.row_stride)) {
       return;
     }
     buffer.resize(quant::kInterleaveRows * w.row_stride);
     // The copy is this Model's own memory; the views are const only towards the forward pass.
-    quant::InterleaveQ4KInPlace(static_cast<uint8_t*>(const_cast<void*>(w.data)), w.rows, w.cols,
-                                buffer.data());
-    w.layout = WeightLayout::kQ4KInterleaved16;
+    quant::InterleaveInPlace(w.type, static_cast<uint8_t*>(const_cast<void*>(w.data)), w.rows, w.cols,
+                             buffer.data());
+    w.layout = WeightLayout::kInterleaved16;
   };
   for (LayerWeights& l : weights.layers) {
     for (WeightView* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down}) interleave(*w);
   }
-  if (weights.output.data != weights.token_embd.data) interleave(weights.output);
+  interleave(weights.output);
+  if (weights.token_embd.data == weights.output.data) weights.token_embd.layout = weights.output.layout;
 }
 
 }  // namespace
@@ -61,7 +62,7 @@ Result<std::unique_ptr<Model>> Model::Bind(gguf::File file, ResidentBuffer data_
   // The weights point into the file's mapping (which stays put when the File moves: it holds it by pointer)
   // or into the copy (likewise: moving a ResidentBuffer moves no bytes).
   CORRAL_ASSIGN_OR_RETURN(Weights weights, BindWeights(file, config, data_copy.bytes()));
-  if (data_copy.size() > 0) InterleaveQ4K(weights);
+  if (data_copy.size() > 0) Interleave(weights);
   return std::unique_ptr<Model>(
       new Model(std::move(file), std::move(data_copy), std::move(config), std::move(weights)));
 }

@@ -6,8 +6,9 @@
 #include "tensor/cpu/amx/amx_matmul.h"
 #include "tensor/cpu/avx512/panel_matmul.h"
 #include "tensor/cpu/avx512/q4k_interleaved.h"
+#include "tensor/cpu/avx512/q6k_interleaved.h"
 #include "tensor/cpu/kernels.h"
-#include "tensor/quant/q4k_interleave.h"
+#include "tensor/quant/interleave.h"
 
 namespace corral {
 namespace {
@@ -71,15 +72,16 @@ void MultiplyRows(const Job& job, int64_t begin, int64_t end) {
   }
 }
 
-// Output rows [begin, end) (whole groups of 16) of interleaved Q4_K weights with the AVX-512 kernel, a few
-// activation rows at a time; a group (16 rows' bytes, 74 KiB for k = 8192) stays in L2 across them.
-void MultiplyInterleaved(const Job& job, int64_t begin, int64_t end) {
+// Output rows [begin, end) (whole groups of 16) of interleaved weights with the AVX-512 kernels, a few
+// activation rows at a time; a group (16 rows' bytes, 74 KiB for Q4_K at k = 8192) stays in L2 across them.
+void MultiplyInterleaved(const Job& job, DType type, int64_t begin, int64_t end) {
+  const auto tile = type == DType::kQ4_K ? &cpu::avx512::Q4KInterleavedTile : &cpu::avx512::Q6KInterleavedTile;
   const size_t group_bytes = quant::kInterleaveRows * job.w_stride;
   for (int64_t r = begin; r < end; r += quant::kInterleaveRows) {
     const uint8_t* group = job.w + (r / quant::kInterleaveRows) * group_bytes;
     for (int64_t c0 = 0; c0 < job.m; c0 += cpu::avx512::kInterleavedMaxCols) {
       const int cols = static_cast<int>(std::min<int64_t>(cpu::avx512::kInterleavedMaxCols, job.m - c0));
-      cpu::avx512::Q4KInterleavedTile(job.k, group, job.act + c0 * job.act_stride, job.act_stride, cols,
+      tile(job.k, group, job.act + c0 * job.act_stride, job.act_stride, cols,
                                       job.y + c0 * job.y_stride + r, static_cast<size_t>(job.y_stride));
     }
   }
@@ -87,10 +89,10 @@ void MultiplyInterleaved(const Job& job, int64_t begin, int64_t end) {
 
 // Interleaved weights on a family without their kernel: each group of rows restored into `plain` (16 rows)
 // and multiplied as usual.
-void MultiplyInterleavedPlain(const Job& job, int64_t begin, int64_t end, uint8_t* plain) {
+void MultiplyInterleavedPlain(const Job& job, DType type, int64_t begin, int64_t end, uint8_t* plain) {
   const size_t group_bytes = quant::kInterleaveRows * job.w_stride;
   for (int64_t r = begin; r < end; r += quant::kInterleaveRows) {
-    quant::DeinterleaveQ4KGroup(job.w + (r / quant::kInterleaveRows) * group_bytes, job.k, plain);
+    quant::DeinterleaveGroup(type, job.w + (r / quant::kInterleaveRows) * group_bytes, job.k, plain);
     Job group = job;
     group.w = plain;
     group.y = job.y + r;
@@ -174,8 +176,8 @@ Status Matmul(ThreadPool& pool, const MatmulOptions& options, const WeightView& 
   }
   if (w.rows == 0) return Status::Ok();
 
-  const bool interleaved = w.layout == WeightLayout::kQ4KInterleaved16;
-  if (interleaved && (w.type != DType::kQ4_K || !quant::CanInterleaveQ4K(w.rows, k, w.row_stride))) {
+  const bool interleaved = w.layout == WeightLayout::kInterleaved16;
+  if (interleaved && !quant::CanInterleave(w.type, w.rows, k, w.row_stride)) {
     return Status::InvalidArgument("matmul: " + std::to_string(w.rows) + " × " + std::to_string(k) + " " +
                                    std::string(DTypeName(w.type)) + " cannot be in the interleaved layout");
   }
@@ -211,7 +213,7 @@ Status Matmul(ThreadPool& pool, const MatmulOptions& options, const WeightView& 
   }
   if (interleaved && options.isa == cpu::Isa::kAvx512) {
     pool.ParallelFor(w.rows, kRowGrain,
-                     [&](int64_t begin, int64_t end) { MultiplyInterleaved(job, begin, end); });
+                     [&](int64_t begin, int64_t end) { MultiplyInterleaved(job, w.type, begin, end); });
     return Status::Ok();
   }
   if (interleaved) {
@@ -222,7 +224,7 @@ Status Matmul(ThreadPool& pool, const MatmulOptions& options, const WeightView& 
       const int64_t begin = groups * ith / nth * quant::kInterleaveRows;
       const int64_t end = groups * (ith + 1) / nth * quant::kInterleaveRows;
       if (begin < end)
-        MultiplyInterleavedPlain(job, begin, end, plain + plain_bytes * static_cast<size_t>(ith));
+        MultiplyInterleavedPlain(job, w.type, begin, end, plain + plain_bytes * static_cast<size_t>(ith));
     });
     return Status::Ok();
   }
@@ -230,8 +232,8 @@ Status Matmul(ThreadPool& pool, const MatmulOptions& options, const WeightView& 
   return Status::Ok();
 }
 
-bool PreferInterleavedQ4K(cpu::Isa isa) {
-  return isa == cpu::Isa::kAvx512;
+bool PreferInterleaved(DType type, cpu::Isa isa) {
+  return isa == cpu::Isa::kAvx512 && (type == DType::kQ4_K || type == DType::kQ6_K);
 }
 
 }  // namespace corral

@@ -22,8 +22,8 @@ namespace corral {
 
 // How a weight matrix's blocks are ordered in memory.
 enum class WeightLayout {
-  kRows,              // as in the file: row r at data + r · row_stride bytes
-  kQ4KInterleaved16,  // Q4_K in groups of 16 rows (tensor/quant/q4k_interleave.h), rearranged at load
+  kRows,          // as in the file: row r at data + r · row_stride bytes
+  kInterleaved16,  // Q4_K / Q6_K in groups of 16 rows (tensor/quant/interleave.h), rearranged at load
 };
 
 // A weight matrix as stored: rows of `cols` elements of `type`.
@@ -36,10 +36,10 @@ struct WeightView {
   WeightLayout layout = WeightLayout::kRows;
 };
 
-// Whether a model loaded for `isa` should interleave the Q4_K matrices that allow it
-// (quant::CanInterleaveQ4K): the AVX-512 family has the kernel; every other family multiplies interleaved
+// Whether a model loaded for `isa` should interleave the matrices of `type` that allow it
+// (quant::CanInterleave): the AVX-512 family has the kernels; every other family multiplies interleaved
 // weights too, but by restoring each group of rows first.
-bool PreferInterleavedQ4K(cpu::Isa isa);
+bool PreferInterleaved(DType type, cpu::Isa isa);
 
 // Room for the converted activations of up to max_m rows of up to max_k elements, in any activation format.
 class MatmulScratch {
@@ -83,7 +83,7 @@ struct MatmulOptions {
 // decode are spread over the activation rows.
 inline constexpr int64_t kPanelMinRows = 32;
 
-// Interleaved Q4_K goes to the panel GEMM (which restores each group of rows first) only from this many
+// Interleaved weights go to the panel GEMM (which restores each group of rows first) only from this many
 // activation rows: below it the interleaved kernel is faster (2 threads, 2048 × 8192, Zen 4: m = 64 at
 // 467-520 GFLOP/s against the panels' 338-359, or 430-450 on plain rows; m = 512 at 475-503 against
 // 505-527). AMX, where present, still takes every product from 32 rows.

@@ -236,13 +236,13 @@ void CheckRuns(const Model& model, const json& golden, bool slow, const Toleranc
   }
 }
 
-// Layer matrices (and output) in the interleaved Q4_K layout.
+// Layer matrices (and output) in the interleaved layout.
 int InterleavedMatrices(const Model& model) {
   const Weights& w = model.weights();
-  int n = w.output.layout == WeightLayout::kQ4KInterleaved16 ? 1 : 0;
+  int n = w.output.layout == WeightLayout::kInterleaved16 ? 1 : 0;
   for (const LayerWeights& l : w.layers) {
     for (const WeightView* m : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down})
-      n += m->layout == WeightLayout::kQ4KInterleaved16 ? 1 : 0;
+      n += m->layout == WeightLayout::kInterleaved16 ? 1 : 0;
   }
   return n;
 }
@@ -261,7 +261,7 @@ TEST_P(GoldenParity, GreedyMatchesLlamaCpp) {
   auto model = Model::Load(path);
   ASSERT_TRUE(model.ok()) << model.status().ToString();
   CheckRuns(**model, golden, slow, tolerance, GetParam());
-  // Where the load rearranged Q4_K matrices for this CPU's kernels (model.h), the file's own layout, read
+  // Where the load rearranged K-quant matrices for this CPU's kernels (model.h), the file's own layout, read
   // in place from the map, must agree with llama.cpp as well.
   if (InterleavedMatrices(**model) > 0 && !slow) {
     SCOPED_TRACE("weights read in place, in the file's layout");
@@ -272,8 +272,8 @@ TEST_P(GoldenParity, GreedyMatchesLlamaCpp) {
   }
 }
 
-// The models whose Q4_K matrices a copied load interleaves on this CPU do get that layout.
-TEST(GoldenParityLayout, CopiedQ4KMatricesAreInterleavedWhereTheKernelsReadThem) {
+// The models whose Q4_K / Q6_K matrices a copied load interleaves on this CPU do get that layout.
+TEST(GoldenParityLayout, CopiedKQuantMatricesAreInterleavedWhereTheKernelsReadThem) {
   const std::string name = "llama-q4_k_m";
   std::ifstream in(GoldenDir() / (name + ".json"));
   ASSERT_TRUE(in.good());
@@ -282,7 +282,7 @@ TEST(GoldenParityLayout, CopiedQ4KMatricesAreInterleavedWhereTheKernelsReadThem)
   ASSERT_TRUE(MakeModel(golden, path));
   auto model = Model::Load(path);
   ASSERT_TRUE(model.ok()) << model.status().ToString();
-  if (PreferInterleavedQ4K(cpu::IsaOrBest(cpu::HostCpuFeatures()))) {
+  if (PreferInterleaved(DType::kQ4_K, cpu::IsaOrBest(cpu::HostCpuFeatures()))) {
     EXPECT_GT(InterleavedMatrices(**model), 0);
   } else {
     EXPECT_EQ(InterleavedMatrices(**model), 0);

@@ -1,4 +1,4 @@
-#include "tensor/quant/q4k_interleave.h"
+#include "tensor/quant/interleave_formats.h"
 
 #include <cstring>
 
@@ -7,6 +7,7 @@
 namespace corral::quant {
 namespace {
 
+constexpr size_t kQ4KGroupBlockBytes = 16 * sizeof(BlockQ4_K);
 constexpr size_t kDOffset = 0;
 constexpr size_t kDminOffset = 32;
 constexpr size_t kScalesOffset = 64;
@@ -41,17 +42,12 @@ void OctetsToPlain(uint32_t a, uint32_t b, uint32_t& lo, uint32_t& hi) {
 
 }  // namespace
 
-bool CanInterleaveQ4K(int64_t rows, int64_t k, size_t row_stride) {
-  return rows > 0 && rows % kInterleaveRows == 0 && k > 0 && k % kQK_K == 0 &&
-         row_stride == static_cast<size_t>(k / kQK_K) * sizeof(BlockQ4_K);
-}
-
 void InterleaveQ4KGroup(const uint8_t* rows, int64_t k, uint8_t* group) {
   const int64_t blocks = k / kQK_K;
   const size_t row_bytes = static_cast<size_t>(blocks) * sizeof(BlockQ4_K);
   for (int64_t b = 0; b < blocks; ++b) {
-    uint8_t* out = group + static_cast<size_t>(b) * kInterleavedBlockBytes;
-    for (int r = 0; r < kInterleaveRows; ++r) {
+    uint8_t* out = group + static_cast<size_t>(b) * kQ4KGroupBlockBytes;
+    for (int r = 0; r < 16; ++r) {
       BlockQ4_K blk;
       std::memcpy(&blk, rows + r * row_bytes + static_cast<size_t>(b) * sizeof(BlockQ4_K), sizeof blk);
       std::memcpy(out + kDOffset + 2 * r, &blk.d, 2);
@@ -69,37 +65,22 @@ void InterleaveQ4KGroup(const uint8_t* rows, int64_t k, uint8_t* group) {
   }
 }
 
-void DeinterleaveQ4KGroup(const uint8_t* group, int64_t k, uint8_t* rows) {
-  const int64_t blocks = k / kQK_K;
-  const size_t row_bytes = static_cast<size_t>(blocks) * sizeof(BlockQ4_K);
-  for (int64_t b = 0; b < blocks; ++b) {
-    const uint8_t* in = group + static_cast<size_t>(b) * kInterleavedBlockBytes;
-    for (int r = 0; r < kInterleaveRows; ++r) {
-      BlockQ4_K blk;
-      std::memcpy(&blk.d, in + kDOffset + 2 * r, 2);
-      std::memcpy(&blk.dmin, in + kDminOffset + 2 * r, 2);
-      for (int j = 0; j < kKScaleBytes; ++j) blk.scales[j] = in[kScalesOffset + 16 * j + r];
-      for (int g = 0; g < 4; ++g) {
-        for (int u = 0; u < 4; ++u) {
-          uint32_t lo, hi;
-          OctetsToPlain(Load32(in + kQuantsOffset + 64 * (8 * g + u) + 4 * r),
-                        Load32(in + kQuantsOffset + 64 * (8 * g + 4 + u) + 4 * r), lo, hi);
-          Store32(blk.qs + 32 * g + 8 * u, lo);
-          Store32(blk.qs + 32 * g + 8 * u + 4, hi);
-        }
-      }
-      std::memcpy(rows + r * row_bytes + static_cast<size_t>(b) * sizeof(BlockQ4_K), &blk, sizeof blk);
+void DeinterleaveQ4KBlock(const uint8_t* group, int64_t b, int64_t /*blocks*/, int r, uint8_t* out) {
+  const uint8_t* in = group + static_cast<size_t>(b) * kQ4KGroupBlockBytes;
+  BlockQ4_K blk;
+  std::memcpy(&blk.d, in + kDOffset + 2 * r, 2);
+  std::memcpy(&blk.dmin, in + kDminOffset + 2 * r, 2);
+  for (int j = 0; j < kKScaleBytes; ++j) blk.scales[j] = in[kScalesOffset + 16 * j + r];
+  for (int g = 0; g < 4; ++g) {
+    for (int u = 0; u < 4; ++u) {
+      uint32_t lo, hi;
+      OctetsToPlain(Load32(in + kQuantsOffset + 64 * (8 * g + u) + 4 * r),
+                    Load32(in + kQuantsOffset + 64 * (8 * g + 4 + u) + 4 * r), lo, hi);
+      Store32(blk.qs + 32 * g + 8 * u, lo);
+      Store32(blk.qs + 32 * g + 8 * u + 4, hi);
     }
   }
-}
-
-void InterleaveQ4KInPlace(uint8_t* data, int64_t rows, int64_t k, uint8_t* buffer) {
-  const size_t group_bytes = static_cast<size_t>(k / kQK_K) * kInterleavedBlockBytes;
-  for (int64_t r0 = 0; r0 < rows; r0 += kInterleaveRows) {
-    uint8_t* group = data + static_cast<size_t>(r0 / kInterleaveRows) * group_bytes;
-    std::memcpy(buffer, group, group_bytes);
-    InterleaveQ4KGroup(buffer, k, group);
-  }
+  std::memcpy(out, &blk, sizeof blk);
 }
 
 }  // namespace corral::quant

@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "tensor/cpu/avx512/panel_matmul.h"
-#include "tensor/quant/q4k_interleave.h"
+#include "tensor/quant/interleave.h"
 
 namespace corral::cpu::panel {
 
@@ -109,7 +109,7 @@ struct Panel {
 inline const uint8_t* PanelSourceRows(const Problem& p, int64_t r0, uint8_t* plain) {
   const uint8_t* rows = p.w + r0 * p.w_stride;
   if (!p.interleaved) return rows;
-  quant::DeinterleaveQ4KGroup(rows, p.k, plain);
+  quant::DeinterleaveGroup(p.type, rows, p.k, plain);
   return plain;
 }
 

@@ -229,7 +229,7 @@ size_t PlainRowsOffset(DType weight, int64_t m, int64_t k) {
 }
 
 size_t WorkspaceBytes(DType weight, int64_t m, int64_t k) {
-  return PlainRowsOffset(weight, m, k) + (weight == DType::kQ4_K ? kPanelRows * RowBytes(weight, k) : 0);
+  return PlainRowsOffset(weight, m, k) + (weight == DType::kQ4_K || weight == DType::kQ6_K ? kPanelRows * RowBytes(weight, k) : 0);
 }
 
 void PackActivations(DType weight, const uint8_t* act, size_t act_stride, int64_t m, int64_t k,

@@ -36,7 +36,7 @@ inline constexpr int kTileBlocks = 2;
 // Bytes of the packed form of m activation rows of k elements, for weights of `weight`.
 size_t PackedBytes(DType weight, int64_t m, int64_t k);
 // Bytes of one thread's workspace (decoded weights, the AMX path's accumulators, and room for 16 plain rows
-// of interleaved Q4_K) for m × k products.
+// of interleaved Q4_K / Q6_K) for m × k products.
 size_t WorkspaceBytes(DType weight, int64_t m, int64_t k);
 // Where in that workspace the 16 restored rows of an interleaved group go (Problem::interleaved).
 size_t PlainRowsOffset(DType weight, int64_t m, int64_t k);
@@ -59,7 +59,7 @@ struct Problem {
   int64_t m;
   float* y;  // y[i · y_stride + r]
   int64_t y_stride;
-  // Q4_K in groups of 16 rows (tensor/quant/q4k_interleave.h): each group is restored into the workspace
+  // Q4_K / Q6_K in groups of 16 rows (tensor/quant/interleave.h): each group is restored into the workspace
   // before its rows are decoded (the decode is spread over m ≥ 32 activation rows, the restore with it).
   bool interleaved = false;
 };

@@ -5,12 +5,13 @@
 #include <cstring>
 
 #include "tensor/quant/blocks.h"
-#include "tensor/quant/q4k_interleave.h"
 
 namespace corral::cpu::avx512 {
 namespace {
 
 using quant::BlockQ8_K;
+
+constexpr size_t kGroupBlockBytes = 16 * sizeof(quant::BlockQ4_K);
 
 inline __m512i BroadcastQuad(const int8_t* p) {
   int32_t v;
@@ -46,7 +47,7 @@ void Tile(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride
   const __m256i ones16 = _mm256_set1_epi16(1);
 
   for (int64_t b = 0; b < blocks; ++b) {
-    const uint8_t* g = group + static_cast<size_t>(b) * quant::kInterleavedBlockBytes;
+    const uint8_t* g = group + static_cast<size_t>(b) * kGroupBlockBytes;
     // The packed scale bytes j = 0..3, 4..7, 8..11, each 16 rows wide, unpacked as get_scale_min_k4 does:
     // scales and minimums 0-3 are the low six bits of bytes 0-3 and 4-7; 4-7 take their low four bits from
     // bytes 8-11 (low / high nibble) and their top two from the top of bytes 0-3 / 4-7. (x >> 2) & 0x30

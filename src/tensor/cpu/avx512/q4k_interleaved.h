@@ -1,4 +1,4 @@
-// The AVX-512 VNNI kernel of interleaved Q4_K weights (tensor/quant/q4k_interleave.h): 16 weight rows at a
+// The AVX-512 VNNI kernel of interleaved Q4_K weights (tensor/quant/interleave.h): 16 weight rows at a
 // time against 1..4 activation rows in Q8_K, for decode steps and small batches.
 //
 // Per octet of 64 bytes (8 quants of each of the 16 rows), two masks give the low and the high nibbles
