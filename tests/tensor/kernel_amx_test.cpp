@@ -18,6 +18,7 @@
 #include "tensor/cpu/kernels.h"
 #include "tensor/cpu/scalar/scalar_kernels.h"
 #include "tensor/matmul.h"
+#include "tensor/quant/interleave.h"
 
 namespace corral {
 namespace {
@@ -95,6 +96,38 @@ TEST_P(KernelAmxTest, EmulatedTilesMatchReference) {
   cpu::amx::MultiplyRowsEmulated(p, 0, 16, packed + packed_bytes);
   cpu::amx::MultiplyRowsEmulated(p, 16, n_out, packed + packed_bytes);
   ExpectMatchesReference(d, y);
+}
+
+// Interleaved Q4_K (tensor/quant/interleave.h; interleaved Q6_K stays on the panels, as plain Q6_K does):
+// the driver restores each group of 16 rows before decoding it, the two row ranges whole groups as Matmul's
+// thread ranges are.
+TEST(KernelAmx, EmulatedTilesReadInterleavedWeights) {
+  if (!cpu::IsaSupported(Isa::kAvx512, cpu::HostCpuFeatures())) GTEST_SKIP() << "needs AVX-512";
+  for (DType type : {DType::kQ4_K}) {
+    ASSERT_TRUE(cpu::amx::Supports(type));
+    const int64_t k = 768, n_out = 48, m = 33;
+    Data d = MakeData(type, n_out, k, m, 43);
+    // Rows back to back, as a loaded model's are.
+    d.w_stride = RowBytes(type, k);
+    d.w = testing::RandomWeights(type, n_out, k, d.w_stride, testing::Scales::kRandom, 43);
+    std::vector<uint8_t> inter = d.w, group(quant::kInterleaveRows * d.w_stride);
+    quant::InterleaveInPlace(type, inter.data(), n_out, k, group.data());
+    const cpu::DotKernel* ref = cpu::scalar::FindKernel(type);
+    const size_t act_stride = RowBytes(DType::kQ8_K, k);
+    std::vector<uint8_t> a(m * act_stride);
+    for (int64_t i = 0; i < m; ++i) ref->quantize(d.x.data() + i * k, a.data() + i * act_stride, k);
+    const size_t packed_bytes = (cpu::panel::PackedBytes(type, m, k) + 63) / 64 * 64;
+    std::vector<uint8_t> buffer(packed_bytes + cpu::panel::WorkspaceBytes(type, m, k) + 128);
+    uint8_t* packed = buffer.data() + (64 - reinterpret_cast<uintptr_t>(buffer.data()) % 64) % 64;
+    cpu::panel::PackActivations(type, a.data(), act_stride, m, k, 0, cpu::panel::PackedBlocks(m),
+                                /*shifted=*/false, packed);
+    std::vector<float> y(m * n_out, -1.0f);
+    const cpu::panel::Problem p{type,     inter.data(), d.w_stride,          k, packed, m,
+                                y.data(), n_out,        /*interleaved=*/true};
+    cpu::amx::MultiplyRowsEmulated(p, 0, 16, packed + packed_bytes);
+    cpu::amx::MultiplyRowsEmulated(p, 16, n_out, packed + packed_bytes);
+    ExpectMatchesReference(d, y);
+  }
 }
 
 // Every format with a panel decoder through Matmul on a CPU with AMX: on the tiles or, for the formats the
