@@ -1,9 +1,6 @@
 #include "tensor/cpu/avx512/q4k_interleaved.h"
 
-#include <immintrin.h>
-
-#include <cstring>
-
+#include "tensor/cpu/avx512/interleaved_tile.h"
 #include "tensor/quant/blocks.h"
 
 namespace corral::cpu::avx512 {
@@ -13,28 +10,15 @@ using quant::BlockQ8_K;
 
 constexpr size_t kGroupBlockBytes = 16 * sizeof(quant::BlockQ4_K);
 
-inline __m512i BroadcastQuad(const int8_t* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm512_set1_epi32(v);
-}
-
-// The int32 lanes 0..15 of bytes [16·lane, 16·lane + 16) of `v`, zero-extended.
-inline __m512i Widen(__m512i v, int lane) {
-  switch (lane) {
-    case 0:
-      return _mm512_cvtepu8_epi32(_mm512_castsi512_si128(v));
-    case 1:
-      return _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(v, 1));
-    case 2:
-      return _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(v, 2));
-    default:
-      return _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(v, 3));
-  }
-}
+template <int C>
+struct Tile {
+  static void Run(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride, float* y,
+                  size_t y_stride);
+};
 
 template <int C>
-void Tile(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride, float* y, size_t y_stride) {
+void Tile<C>::Run(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride, float* y,
+                  size_t y_stride) {
   const int64_t blocks = k / quant::kQK_K;
   const BlockQ8_K* a[C];
   for (int c = 0; c < C; ++c) a[c] = reinterpret_cast<const BlockQ8_K*>(act + c * act_stride);
@@ -69,8 +53,8 @@ void Tile(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride
     __m512i min_pairs[4];
     for (int i = 0; i < 4; ++i) {
       const __m512i src = i < 2 ? mins_lo : mins_hi;
-      min_pairs[i] =
-          _mm512_or_si512(Widen(src, (2 * i) % 4), _mm512_slli_epi32(Widen(src, (2 * i + 1) % 4), 16));
+      min_pairs[i] = _mm512_or_si512(_mm512_cvtepu8_epi32(Lane(src, (2 * i) % 4)),
+                                     _mm512_slli_epi32(_mm512_cvtepu8_epi32(Lane(src, (2 * i + 1) % 4)), 16));
     }
     __m512i isum[C], msum[C];
     for (int c = 0; c < C; ++c) {
@@ -103,7 +87,7 @@ void Tile(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride
           sum_hi[c] = _mm512_dpbusd_epi32(sum_hi[c], hi, BroadcastQuad(a[c][b].qs + 8 * t + 4));
         }
       }
-      const __m512i scale = Widen(j < 4 ? scales_lo : scales_hi, j % 4);
+      const __m512i scale = _mm512_cvtepu8_epi32(Lane(j < 4 ? scales_lo : scales_hi, j % 4));
 #pragma GCC unroll 4
       for (int c = 0; c < C; ++c) {
         const __m512i sum = _mm512_add_epi32(sum_lo[c], _mm512_srai_epi32(sum_hi[c], 4));
@@ -126,16 +110,7 @@ void Tile(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride
 
 void Q4KInterleavedTile(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride, int cols,
                         float* y, size_t y_stride) {
-  switch (cols) {
-    case 1:
-      return Tile<1>(k, group, act, act_stride, y, y_stride);
-    case 2:
-      return Tile<2>(k, group, act, act_stride, y, y_stride);
-    case 3:
-      return Tile<3>(k, group, act, act_stride, y, y_stride);
-    default:
-      return Tile<4>(k, group, act, act_stride, y, y_stride);
-  }
+  RunTile<Tile>(k, group, act, act_stride, cols, y, y_stride);
 }
 
 }  // namespace corral::cpu::avx512

@@ -1,10 +1,6 @@
 #include "tensor/cpu/avx512/q6k_interleaved.h"
 
-#include <immintrin.h>
-
-#include <cstring>
-
-#include "tensor/cpu/avx512/q4k_interleaved.h"
+#include "tensor/cpu/avx512/interleaved_tile.h"
 #include "tensor/quant/blocks.h"
 #include "tensor/quant/interleave_formats.h"
 
@@ -13,28 +9,15 @@ namespace {
 
 using quant::BlockQ8_K;
 
-inline __m512i BroadcastQuad(const int8_t* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm512_set1_epi32(v);
-}
-
-// The int32 lanes of bytes [16·lane, 16·lane + 16) of `v`, sign-extended.
-inline __m512i SignExtendLane(__m512i v, int lane) {
-  switch (lane) {
-    case 0:
-      return _mm512_cvtepi8_epi32(_mm512_castsi512_si128(v));
-    case 1:
-      return _mm512_cvtepi8_epi32(_mm512_extracti32x4_epi32(v, 1));
-    case 2:
-      return _mm512_cvtepi8_epi32(_mm512_extracti32x4_epi32(v, 2));
-    default:
-      return _mm512_cvtepi8_epi32(_mm512_extracti32x4_epi32(v, 3));
-  }
-}
+template <int C>
+struct Tile {
+  static void Run(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride, float* y,
+                  size_t y_stride);
+};
 
 template <int C>
-void Tile(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride, float* y, size_t y_stride) {
+void Tile<C>::Run(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride, float* y,
+                  size_t y_stride) {
   const int64_t blocks = k / quant::kQK_K;
   const BlockQ8_K* a[C];
   for (int c = 0; c < C; ++c) a[c] = reinterpret_cast<const BlockQ8_K*>(act + c * act_stride);
@@ -68,7 +51,7 @@ void Tile(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride
       const __m512i q2 = _mm512_ternarylogic_epi32(x1, _mm512_and_si512(h, bits_45), low_nibbles, 0xEC);
       const __m512i q3 = _mm512_ternarylogic_epi32(
           _mm512_srli_epi16(x1, 4), _mm512_and_si512(_mm512_srli_epi16(h, 2), bits_45), low_nibbles, 0xEC);
-      const __m512i scale = SignExtendLane(scales[p / 4], p % 4);
+      const __m512i scale = _mm512_cvtepi8_epi32(Lane(scales[p / 4], p % 4));
 #pragma GCC unroll 4
       for (int c = 0; c < C; ++c) {
         const int8_t* aq = a[c][b].qs + 16 * p;
@@ -95,16 +78,7 @@ void Tile(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride
 
 void Q6KInterleavedTile(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride, int cols,
                         float* y, size_t y_stride) {
-  switch (cols) {
-    case 1:
-      return Tile<1>(k, group, act, act_stride, y, y_stride);
-    case 2:
-      return Tile<2>(k, group, act, act_stride, y, y_stride);
-    case 3:
-      return Tile<3>(k, group, act, act_stride, y, y_stride);
-    default:
-      return Tile<4>(k, group, act, act_stride, y, y_stride);
-  }
+  RunTile<Tile>(k, group, act, act_stride, cols, y, y_stride);
 }
 
 }  // namespace corral::cpu::avx512
