@@ -37,6 +37,9 @@ void Tile<C>::Run(int64_t k, const uint8_t* group, const uint8_t* act, size_t ac
     // bytes 8-11 (low / high nibble) and their top two from the top of bytes 0-3 / 4-7. (x >> 2) & 0x30
     // puts a byte's top two bits at 4-5; the 16-bit shifts carry the neighbouring byte's bits in above and
     // below, and the masks drop them.
+    // The block front to back: d and dmin first (their line would otherwise be read after the quants).
+    const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g)));
+    const __m512 dmin = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g + 32)));
     const __m512i z0 = _mm512_loadu_si512(g + 64);
     const __m512i z1 = _mm512_loadu_si512(g + 128);
     const __m512i z2 = _mm512_loadu_si512(g + 192);
@@ -95,8 +98,6 @@ void Tile<C>::Run(int64_t k, const uint8_t* group, const uint8_t* act, size_t ac
       }
     }
 
-    const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g)));
-    const __m512 dmin = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(g + 32)));
     for (int c = 0; c < C; ++c) {
       const __m512 da = _mm512_set1_ps(a[c][b].d);
       acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[c]), _mm512_mul_ps(d, da), acc[c]);

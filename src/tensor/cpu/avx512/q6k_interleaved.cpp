@@ -29,6 +29,8 @@ void Tile<C>::Run(int64_t k, const uint8_t* group, const uint8_t* act, size_t ac
 
   for (int64_t b = 0; b < blocks; ++b) {
     const quant::Q6KParts parts = quant::Q6KInterleavedParts(b, blocks);
+    // The block front to back: d first (its line would otherwise be read after the quants).
+    const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(group + parts.d)));
     __m512i isum[C];
     for (int c = 0; c < C; ++c) isum[c] = _mm512_setzero_si512();
     // All 16 sub-blocks' scales up front, so the block is read front to back: a load per sub-block from
@@ -65,7 +67,6 @@ void Tile<C>::Run(int64_t k, const uint8_t* group, const uint8_t* act, size_t ac
         isum[c] = _mm512_add_epi32(isum[c], _mm512_mullo_epi32(dot, scale));
       }
     }
-    const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(group + parts.d)));
     for (int c = 0; c < C; ++c) {
       acc[c] =
           _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[c]), _mm512_mul_ps(d, _mm512_set1_ps(a[c][b].d)), acc[c]);
