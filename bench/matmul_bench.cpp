@@ -28,6 +28,7 @@
 #include "base/dtype.h"
 #include "base/resident_buffer.h"
 #include "base/thread_pool.h"
+#include "bench_weights.h"
 #include "tensor/cpu/avx512/q4k_interleaved.h"
 #include "tensor/cpu/avx512/q6k_interleaved.h"
 #include "tensor/cpu/cpu_features.h"
@@ -81,21 +82,7 @@ struct WeightPool {
     data = std::move(ResidentBuffer::Allocate(matrix_bytes * count)).value();
     const char* pages = std::getenv("CORRAL_BENCH_PAGES");
     if (pages != nullptr && std::string(pages) == "4k") ::madvise(data.data(), data.size(), MADV_NOHUGEPAGE);
-    // Quantize 16 rows of gaussian values and tile them: the kernels have no data-dependent branches.
-    constexpr int64_t kSeedRows = 16;
-    std::mt19937 rng(7);
-    std::normal_distribution<float> normal(0.0f, 0.02f);
-    std::vector<float> x(kSeedRows * kCols);
-    for (float& v : x) v = normal(rng);
-    for (int64_t r = 0; r < kSeedRows; ++r)
-      quant::QuantizeRow(t, x.data() + r * kCols, data.data() + r * row_bytes, kCols);
-    if (layout == WeightLayout::kInterleaved16) {
-      std::vector<uint8_t> buffer(kSeedRows * row_bytes);
-      quant::InterleaveInPlace(t, data.data(), kSeedRows, kCols, buffer.data());
-    }
-    for (size_t off = kSeedRows * row_bytes; off < data.size(); off += kSeedRows * row_bytes) {
-      std::memcpy(data.data() + off, data.data(), std::min(kSeedRows * row_bytes, data.size() - off));
-    }
+    bench::FillWeights(t, layout, kCols, data.data(), data.size());
   }
   const uint8_t* matrix(int i) const { return data.data() + static_cast<size_t>(i % count) * matrix_bytes; }
 };

@@ -25,6 +25,7 @@
 #include "base/dtype.h"
 #include "base/resident_buffer.h"
 #include "base/thread_pool.h"
+#include "bench_weights.h"
 #include "tensor/cpu/cpu_features.h"
 #include "tensor/matmul.h"
 #include "tensor/quant/interleave.h"
@@ -67,20 +68,7 @@ bool Fill(Variant& v, int64_t rows, int64_t cols, cpu::Isa isa, bool plain) {
   auto buffer = ResidentBuffer::Allocate(v.matrix_bytes * static_cast<size_t>(v.count));
   if (!buffer.ok()) return false;
   v.data = std::move(*buffer);
-  constexpr int64_t kSeedRows = 16;
-  std::mt19937 rng(7);
-  std::normal_distribution<float> normal(0.0f, 0.02f);
-  std::vector<float> x(kSeedRows * cols);
-  for (float& f : x) f = normal(rng);
-  for (int64_t r = 0; r < kSeedRows; ++r)
-    quant::QuantizeRow(v.type, x.data() + r * cols, v.data.data() + r * v.row_bytes, cols);
-  if (v.layout == WeightLayout::kInterleaved16) {
-    std::vector<uint8_t> buf(kSeedRows * v.row_bytes);
-    quant::InterleaveInPlace(v.type, v.data.data(), kSeedRows, cols, buf.data());
-  }
-  for (size_t off = kSeedRows * v.row_bytes; off < v.data.size(); off += kSeedRows * v.row_bytes) {
-    std::memcpy(v.data.data() + off, v.data.data(), std::min(kSeedRows * v.row_bytes, v.data.size() - off));
-  }
+  bench::FillWeights(v.type, v.layout, cols, v.data.data(), v.data.size());
   return true;
 }
 

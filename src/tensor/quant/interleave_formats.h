@@ -4,8 +4,23 @@
 #include <cstdint>
 
 #include <cstddef>
+#include <cstring>
 
 namespace corral::quant {
+
+inline uint32_t Load32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+inline void Store32(uint8_t* p, uint32_t v) {
+  std::memcpy(p, &v, 4);
+}
+
+// Nibble masks, four bytes at a time.
+inline constexpr uint32_t kLowNibbles = 0x0F0F0F0Fu;
+inline constexpr uint32_t kHighNibbles = 0xF0F0F0F0u;
 
 // Where the parts of Q6_K group-block b (of `blocks` per row) lie, in bytes from the group's start
 // (interleave.h: the layout). Group-blocks are 3360 bytes, 32 more than a multiple of 64, so they go in

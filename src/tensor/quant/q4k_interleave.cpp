@@ -13,31 +13,19 @@ constexpr size_t kDminOffset = 32;
 constexpr size_t kScalesOffset = 64;
 constexpr size_t kQuantsOffset = 256;
 
-uint32_t Load32(const uint8_t* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
-void Store32(uint8_t* p, uint32_t v) {
-  std::memcpy(p, &v, 4);
-}
-
 // The quants of one row: plain bytes 32g + 8u .. 32g + 8u + 7 (g = 0..3, u = 0..3) hold quants 64g + 8u + v
 // (low nibbles) and 64g + 32 + 8u + v (high nibbles), v = 0..7; octets 8g + u and 8g + 4 + u hold the same
 // quants 4 + 4 per byte. Four bytes at a time: `lo` = plain bytes +0..3, `hi` = +4..7, `a` and `b` = the
 // row's 4 bytes of the two octets.
-constexpr uint32_t kLow = 0x0F0F0F0Fu;
-constexpr uint32_t kHigh = 0xF0F0F0F0u;
 
 void PlainToOctets(uint32_t lo, uint32_t hi, uint32_t& a, uint32_t& b) {
-  a = (lo & kLow) | (hi & kLow) << 4;
-  b = (lo >> 4 & kLow) | (hi & kHigh);
+  a = (lo & kLowNibbles) | (hi & kLowNibbles) << 4;
+  b = (lo >> 4 & kLowNibbles) | (hi & kHighNibbles);
 }
 
 void OctetsToPlain(uint32_t a, uint32_t b, uint32_t& lo, uint32_t& hi) {
-  lo = (a & kLow) | (b & kLow) << 4;
-  hi = (a >> 4 & kLow) | (b & kHigh);
+  lo = (a & kLowNibbles) | (b & kLowNibbles) << 4;
+  hi = (a >> 4 & kLowNibbles) | (b & kHighNibbles);
 }
 
 }  // namespace

@@ -14,17 +14,6 @@ constexpr size_t HighOffset(int p) {
   return 192 * p + 128;
 }
 
-uint32_t Load32(const uint8_t* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
-void Store32(uint8_t* p, uint32_t v) {
-  std::memcpy(p, &v, 4);
-}
-
-constexpr uint32_t kLow = 0x0F0F0F0Fu;
 constexpr uint32_t kTwo = 0x03030303u;
 
 // Plain Q6_K: element e = 128h + 32s + l (s = 0..3, l = 0..31) has bits 0-3 in ql[64h + 32(s % 2) + l]
@@ -37,7 +26,7 @@ uint32_t OctetOf(const BlockQ6_K& blk, int t) {
   const int h = t / 16, s = (t / 4) % 4, u = t % 4;
   const uint8_t* src = blk.ql + 64 * h + 32 * (s % 2) + 8 * u;
   const int shift = s < 2 ? 0 : 4;
-  return (Load32(src) >> shift & kLow) | (Load32(src + 4) >> shift & kLow) << 4;
+  return (Load32(src) >> shift & kLowNibbles) | (Load32(src + 4) >> shift & kLowNibbles) << 4;
 }
 
 // Pair p's 4 bytes of high bits of one row from its plain block.
@@ -55,8 +44,8 @@ void AddOctet(BlockQ6_K& blk, int t, uint32_t octet) {
   const int h = t / 16, s = (t / 4) % 4, u = t % 4;
   uint8_t* dst = blk.ql + 64 * h + 32 * (s % 2) + 8 * u;
   const int shift = s < 2 ? 0 : 4;
-  Store32(dst, Load32(dst) | (octet & kLow) << shift);
-  Store32(dst + 4, Load32(dst + 4) | (octet >> 4 & kLow) << shift);
+  Store32(dst, Load32(dst) | (octet & kLowNibbles) << shift);
+  Store32(dst + 4, Load32(dst + 4) | (octet >> 4 & kLowNibbles) << shift);
 }
 
 void AddHigh(BlockQ6_K& blk, int p, uint32_t bits) {

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "tensor/quant/blocks.h"
+
 namespace corral::cpu::avx512 {
 namespace {
 
@@ -32,19 +34,37 @@ inline __m128i Lane(__m512i v, int lane) {
   }
 }
 
-// A tile kernel Tile<C>(k, group, act, act_stride, y, y_stride) for C = 1..4 activation rows, by count.
-template <template <int> class Kernel>
+// The C activation rows (Q8_K) of a tile and their float accumulators, one per row of the group in each
+// lane.
+template <int C>
+struct Columns {
+  const quant::BlockQ8_K* a[C];
+  __m512 acc[C];
+
+  Columns(const uint8_t* act, size_t act_stride) {
+    for (int c = 0; c < C; ++c) {
+      a[c] = reinterpret_cast<const quant::BlockQ8_K*>(act + c * act_stride);
+      acc[c] = _mm512_setzero_ps();
+    }
+  }
+  void Store(float* y, size_t y_stride) const {
+    for (int c = 0; c < C; ++c) _mm512_storeu_ps(y + c * y_stride, acc[c]);
+  }
+};
+
+// Kernel::Run<C>(k, group, act, act_stride, y, y_stride) for C = 1..4 activation rows, by count.
+template <typename Kernel>
 void RunTile(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride, int cols, float* y,
              size_t y_stride) {
   switch (cols) {
     case 1:
-      return Kernel<1>::Run(k, group, act, act_stride, y, y_stride);
+      return Kernel::template Run<1>(k, group, act, act_stride, y, y_stride);
     case 2:
-      return Kernel<2>::Run(k, group, act, act_stride, y, y_stride);
+      return Kernel::template Run<2>(k, group, act, act_stride, y, y_stride);
     case 3:
-      return Kernel<3>::Run(k, group, act, act_stride, y, y_stride);
+      return Kernel::template Run<3>(k, group, act, act_stride, y, y_stride);
     default:
-      return Kernel<4>::Run(k, group, act, act_stride, y, y_stride);
+      return Kernel::template Run<4>(k, group, act, act_stride, y, y_stride);
   }
 }
 

@@ -6,24 +6,21 @@
 namespace corral::cpu::avx512 {
 namespace {
 
-using quant::BlockQ8_K;
-
 constexpr size_t kGroupBlockBytes = 16 * sizeof(quant::BlockQ4_K);
 
-template <int C>
-struct Tile {
+struct Q4K {
+  template <int C>
   static void Run(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride, float* y,
                   size_t y_stride);
 };
 
 template <int C>
-void Tile<C>::Run(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride, float* y,
-                  size_t y_stride) {
+void Q4K::Run(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride, float* y,
+              size_t y_stride) {
   const int64_t blocks = k / quant::kQK_K;
-  const BlockQ8_K* a[C];
-  for (int c = 0; c < C; ++c) a[c] = reinterpret_cast<const BlockQ8_K*>(act + c * act_stride);
-  __m512 acc[C];
-  for (int c = 0; c < C; ++c) acc[c] = _mm512_setzero_ps();
+  Columns<C> cols(act, act_stride);
+  const quant::BlockQ8_K* const* a = cols.a;
+  __m512* acc = cols.acc;
   const __m512i low_nibbles = _mm512_set1_epi8(0x0F);
   const __m512i high_nibbles = _mm512_set1_epi8(static_cast<char>(0xF0));
   const __m512i six_bits = _mm512_set1_epi8(0x3F);
@@ -104,14 +101,14 @@ void Tile<C>::Run(int64_t k, const uint8_t* group, const uint8_t* act, size_t ac
       acc[c] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(msum[c]), _mm512_mul_ps(dmin, da), acc[c]);
     }
   }
-  for (int c = 0; c < C; ++c) _mm512_storeu_ps(y + c * y_stride, acc[c]);
+  cols.Store(y, y_stride);
 }
 
 }  // namespace
 
 void Q4KInterleavedTile(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride, int cols,
                         float* y, size_t y_stride) {
-  RunTile<Tile>(k, group, act, act_stride, cols, y, y_stride);
+  RunTile<Q4K>(k, group, act, act_stride, cols, y, y_stride);
 }
 
 }  // namespace corral::cpu::avx512

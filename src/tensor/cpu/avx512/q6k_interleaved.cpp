@@ -7,22 +7,19 @@
 namespace corral::cpu::avx512 {
 namespace {
 
-using quant::BlockQ8_K;
-
-template <int C>
-struct Tile {
+struct Q6K {
+  template <int C>
   static void Run(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride, float* y,
                   size_t y_stride);
 };
 
 template <int C>
-void Tile<C>::Run(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride, float* y,
-                  size_t y_stride) {
+void Q6K::Run(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride, float* y,
+              size_t y_stride) {
   const int64_t blocks = k / quant::kQK_K;
-  const BlockQ8_K* a[C];
-  for (int c = 0; c < C; ++c) a[c] = reinterpret_cast<const BlockQ8_K*>(act + c * act_stride);
-  __m512 acc[C];
-  for (int c = 0; c < C; ++c) acc[c] = _mm512_setzero_ps();
+  Columns<C> cols(act, act_stride);
+  const quant::BlockQ8_K* const* a = cols.a;
+  __m512* acc = cols.acc;
   const __m512i low_nibbles = _mm512_set1_epi8(0x0F);
   const __m512i bits_45 = _mm512_set1_epi8(0x30);
   const __m512i zero = _mm512_setzero_si512();
@@ -72,14 +69,14 @@ void Tile<C>::Run(int64_t k, const uint8_t* group, const uint8_t* act, size_t ac
           _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[c]), _mm512_mul_ps(d, _mm512_set1_ps(a[c][b].d)), acc[c]);
     }
   }
-  for (int c = 0; c < C; ++c) _mm512_storeu_ps(y + c * y_stride, acc[c]);
+  cols.Store(y, y_stride);
 }
 
 }  // namespace
 
 void Q6KInterleavedTile(int64_t k, const uint8_t* group, const uint8_t* act, size_t act_stride, int cols,
                         float* y, size_t y_stride) {
-  RunTile<Tile>(k, group, act, act_stride, cols, y, y_stride);
+  RunTile<Q6K>(k, group, act, act_stride, cols, y, y_stride);
 }
 
 }  // namespace corral::cpu::avx512
