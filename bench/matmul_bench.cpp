@@ -29,6 +29,7 @@
 #include "base/resident_buffer.h"
 #include "base/thread_pool.h"
 #include "bench_weights.h"
+#include "tensor/cpu/avx512/f16_interleaved.h"
 #include "tensor/cpu/avx512/q4k_interleaved.h"
 #include "tensor/cpu/avx512/q6k_interleaved.h"
 #include "tensor/cpu/cpu_features.h"
@@ -95,6 +96,13 @@ const WeightPool& PoolFor(DType type, WeightLayout layout = WeightLayout::kRows)
     pool = std::make_unique<WeightPool>(type, layout);
   }
   return *pool;
+}
+
+// The AVX-512 kernel of an interleaved `type`.
+auto InterleavedTile(DType type) {
+  return type == DType::kQ4_K   ? &cpu::avx512::Q4KInterleavedTile
+         : type == DType::kQ6_K ? &cpu::avx512::Q6KInterleavedTile
+                                : &cpu::avx512::F16InterleavedTile;
 }
 
 // The layout a model loaded for `isa` gives a matrix of `type` (model/model.cpp).
@@ -172,8 +180,7 @@ void BM_KernelHot(benchmark::State& state, DType type, bool plain) {
   for (auto _ : state) {
     for (int64_t r = 0; r < kHotRows; r += rows) {
       if (layout == WeightLayout::kInterleaved16) {
-        (type == DType::kQ4_K ? &cpu::avx512::Q4KInterleavedTile : &cpu::avx512::Q6KInterleavedTile)(
-            kCols, pool.matrix(0) + r * pool.row_bytes, a.data(), 0, 1, y.data() + r, 0);
+        InterleavedTile(type)(kCols, pool.matrix(0) + r * pool.row_bytes, a.data(), 0, 1, y.data() + r, 0);
         r += quant::kInterleaveRows - rows;
         continue;
       }

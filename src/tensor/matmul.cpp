@@ -4,6 +4,7 @@
 #include <string>
 
 #include "tensor/cpu/amx/amx_matmul.h"
+#include "tensor/cpu/avx512/f16_interleaved.h"
 #include "tensor/cpu/avx512/panel_matmul.h"
 #include "tensor/cpu/avx512/q4k_interleaved.h"
 #include "tensor/cpu/avx512/q6k_interleaved.h"
@@ -75,14 +76,16 @@ void MultiplyRows(const Job& job, int64_t begin, int64_t end) {
 // Output rows [begin, end) (whole groups of 16) of interleaved weights with the AVX-512 kernels, a few
 // activation rows at a time; a group (16 rows' bytes, 74 KiB for Q4_K at k = 8192) stays in L2 across them.
 void MultiplyInterleaved(const Job& job, DType type, int64_t begin, int64_t end) {
-  const auto tile = type == DType::kQ4_K ? &cpu::avx512::Q4KInterleavedTile : &cpu::avx512::Q6KInterleavedTile;
+  const auto tile = type == DType::kQ4_K   ? &cpu::avx512::Q4KInterleavedTile
+                    : type == DType::kQ6_K ? &cpu::avx512::Q6KInterleavedTile
+                                           : &cpu::avx512::F16InterleavedTile;
   const size_t group_bytes = quant::kInterleaveRows * job.w_stride;
   for (int64_t r = begin; r < end; r += quant::kInterleaveRows) {
     const uint8_t* group = job.w + (r / quant::kInterleaveRows) * group_bytes;
     for (int64_t c0 = 0; c0 < job.m; c0 += cpu::avx512::kInterleavedMaxCols) {
       const int cols = static_cast<int>(std::min<int64_t>(cpu::avx512::kInterleavedMaxCols, job.m - c0));
-      tile(job.k, group, job.act + c0 * job.act_stride, job.act_stride, cols,
-                                      job.y + c0 * job.y_stride + r, static_cast<size_t>(job.y_stride));
+      tile(job.k, group, job.act + c0 * job.act_stride, job.act_stride, cols, job.y + c0 * job.y_stride + r,
+           static_cast<size_t>(job.y_stride));
     }
   }
 }
@@ -233,7 +236,7 @@ Status Matmul(ThreadPool& pool, const MatmulOptions& options, const WeightView& 
 }
 
 bool PreferInterleaved(DType type, cpu::Isa isa) {
-  return isa == cpu::Isa::kAvx512 && (type == DType::kQ4_K || type == DType::kQ6_K);
+  return isa == cpu::Isa::kAvx512 && (type == DType::kQ4_K || type == DType::kQ6_K || type == DType::kF16);
 }
 
 }  // namespace corral

@@ -1,5 +1,5 @@
-// Interleaved K-quants (tensor/quant/interleave.h): the rearrangement is lossless, single rows come back out
-// as DequantizeRow gives them, and Matmul gives the plain layout's results with it on every family —
+// Interleaved Q4_K, Q6_K and F16 (tensor/quant/interleave.h): the rearrangement is lossless, single rows come
+// back out as DequantizeRow gives them, and Matmul gives the plain layout's results with it on every family —
 // through the AVX-512 kernels that read the layout directly (against a double reference computed from the
 // plain rows), and through the panel GEMM and the other families' tiles, which restore the rows first
 // (bit-identical to the plain layout).
@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "kernel_test_data.h"
+#include "tensor/cpu/amx/amx_matmul.h"
+#include "tensor/cpu/avx512/panel_matmul.h"
 #include "tensor/cpu/cpu_features.h"
 #include "tensor/cpu/scalar/scalar_kernels.h"
 #include "tensor/matmul.h"
@@ -25,7 +27,7 @@ using cpu::Isa;
 
 constexpr double kRelativeTolerance = 1.0 / 32768;  // as kernel_matmul_test.cpp
 
-constexpr DType kInterleavedTypes[] = {DType::kQ4_K, DType::kQ6_K};
+constexpr DType kInterleavedTypes[] = {DType::kQ4_K, DType::kQ6_K, DType::kF16};
 
 std::vector<uint8_t> RandomRows(DType type, int64_t rows, int64_t k, uint32_t seed) {
   return testing::RandomWeights(type, rows, k, RowBytes(type, k), testing::Scales::kRandom, seed);
@@ -126,10 +128,10 @@ TEST_P(InterleavedMatmulTest, MatchesPlainLayoutAndReference) {
     for (float& v : x) v = normal(rng);
     // The reference: the activations as the scalar quantizer rounds them, dot products in double.
     std::vector<double> want(m * n_out), magnitude(m * n_out);
-    std::vector<uint8_t> row(RowBytes(DType::kQ8_K, k));
+    std::vector<uint8_t> row(RowBytes(ref->activation, k));
     for (int64_t i = 0; i < m; ++i) {
       ref->quantize(x.data() + i * k, row.data(), k);
-      const std::vector<double> a = testing::Dequantized(DType::kQ8_K, row.data(), k);
+      const std::vector<double> a = testing::Dequantized(ref->activation, row.data(), k);
       for (int64_t r = 0; r < n_out; ++r) {
         for (int64_t j = 0; j < k; ++j) {
           want[i * n_out + r] += wf[r][j] * a[j];
@@ -139,11 +141,12 @@ TEST_P(InterleavedMatmulTest, MatchesPlainLayoutAndReference) {
     }
     const MatmulOptions options{isa};
     const std::vector<float> expected = Multiply(pool2, options, plain_view, x, m);
-    // The AVX-512 kernel sums in another order than the plain layout's tiles and panels; everywhere else
-    // (the panel GEMM from kInterleavedPanelMinRows, AMX from 32 rows, the other families) the same kernels
-    // see the same rows.
-    const bool amx = cpu::AmxUsable(cpu::HostCpuFeatures()) && m >= kPanelMinRows;
-    const bool own_kernel = isa == Isa::kAvx512 && m < kInterleavedPanelMinRows && !amx;
+    // The AVX-512 kernels sum in another order than the plain layout's tiles and panels; everywhere else
+    // (the panel GEMM from kInterleavedPanelMinRows, AMX from 32 rows for the formats it takes, the other
+    // families) the same kernels see the same rows.
+    const bool amx = cpu::AmxUsable(cpu::HostCpuFeatures()) && m >= kPanelMinRows && cpu::amx::Supports(type);
+    const bool panels = cpu::panel::Supports(type) && m >= kInterleavedPanelMinRows;
+    const bool own_kernel = isa == Isa::kAvx512 && !amx && !panels;
     for (ThreadPool* pool : {&pool1, &pool2, &pool3}) {
       SCOPED_TRACE("m=" + std::to_string(m) + " threads=" + std::to_string(pool->size()));
       const std::vector<float> got = Multiply(*pool, options, inter_view, x, m);

@@ -41,6 +41,11 @@ inline Q6KParts Q6KInterleavedParts(int64_t b, int64_t blocks) {
 void InterleaveQ4KGroup(const uint8_t* rows, int64_t k, uint8_t* group);
 void InterleaveQ6KGroup(const uint8_t* rows, int64_t k, uint8_t* group);
 
+// F16: 16 rows ↔ one group, and row r alone (2k bytes at `row`).
+void InterleaveF16Group(const uint8_t* rows, int64_t k, uint8_t* group);
+void DeinterleaveF16Group(const uint8_t* group, int64_t k, uint8_t* rows);
+void DeinterleaveF16Row(const uint8_t* group, int64_t k, int r, uint8_t* row);
+
 // Row r's plain block b (144 / 210 bytes at `out`) from the group at `group` of `blocks` blocks per row.
 void DeinterleaveQ4KBlock(const uint8_t* group, int64_t b, int64_t blocks, int r, uint8_t* out);
 void DeinterleaveQ6KBlock(const uint8_t* group, int64_t b, int64_t blocks, int r, uint8_t* out);
