@@ -19,7 +19,7 @@ Result<ResidentBuffer> ReserveCopy(const gguf::File& file, const LoadOptions& op
   return buffer;
 }
 
-// Rearranges the Q4_K / Q6_K matrices of the copy into the layout this CPU's kernels read fastest
+// Rearranges the Q4_K / Q6_K / F16 matrices of the copy into the layout this CPU's kernels read fastest
 // (tensor/quant/interleave.h: AVX-512 decode ran Q4_K at ~80 % of the memory bandwidth row by row).
 // Weights read in place from the map keep the file's layout, as do matrices whose shape does not allow it.
 // A token_embd that is also the output matrix is interleaved with it (Forward::Embed reads either layout).

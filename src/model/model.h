@@ -28,7 +28,7 @@ struct LoadOptions {
   // falling back to the map when the memory cannot be reserved. The copy costs load time (1B Q4_K_M from
   // the page cache: 0.7-2.7 s against 0.7 s for the map, the kernel zeroing and compacting huge pages) and
   // the weights are no longer shared between processes that load the same file. In the copy, Q4_K matrices
-  // (and Q6_K) are rearranged into the interleaved layout where the kernels of this CPU read it
+  // (and Q6_K, F16) are rearranged into the interleaved layout where the kernels of this CPU read it
   // (PreferInterleaved).
   std::optional<bool> use_mmap;
 };

@@ -23,7 +23,7 @@ namespace corral {
 // How a weight matrix's blocks are ordered in memory.
 enum class WeightLayout {
   kRows,          // as in the file: row r at data + r · row_stride bytes
-  kInterleaved16,  // Q4_K / Q6_K in groups of 16 rows (tensor/quant/interleave.h), rearranged at load
+  kInterleaved16,  // Q4_K / Q6_K / F16 in groups of 16 rows (tensor/quant/interleave.h), rearranged at load
 };
 
 // A weight matrix as stored: rows of `cols` elements of `type`.

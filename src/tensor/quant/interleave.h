@@ -1,6 +1,6 @@
-// K-quant weights rearranged at load time so that 16 rows are multiplied together: the "interleaved"
-// layout of a Q4_K or Q6_K matrix, read by the AVX-512 kernels cpu/avx512/q4k_interleaved.h and
-// q6k_interleaved.h. Never written to a file; same bytes, same values, only their order differs.
+// Weights rearranged at load time so that 16 rows are multiplied together: the "interleaved" layout of a
+// Q4_K, Q6_K or F16 matrix, read by the AVX-512 kernels cpu/avx512/q4k_interleaved.h, q6k_interleaved.h
+// and f16_interleaved.h. Never written to a file; same bytes, same values, only their order differs.
 //
 // Why: a decode step multiplies each weight row by one activation row. Row by row, a Q4_K super-block costs
 // ~60 instructions (unpacking the 12 packed scale bytes, splitting nibbles, applying 8 sub-block scales and
@@ -31,6 +31,7 @@
 //                 16p + 4 + i, 16p + 8 + i, 16p + 12 + i (the four quads of the two octets, in the order
 //                 of their nibbles). With the high bits in a region of their own the kernel read two
 //                 streams per thread and streamed at half the rate.
+// F16 group: element e of row r at 32·e + 2·r (the 16 rows' values of one element side by side).
 // A group of rows r0..r0+15 occupies exactly the bytes those rows occupy in the plain layout, so a tensor is
 // interleaved in place, group by group.
 #pragma once
@@ -47,12 +48,12 @@ inline constexpr int kInterleaveRows = 16;
 // Bytes of one group-block (16 super-blocks of `type`).
 size_t InterleavedBlockBytes(DType type);
 
-// A rows × k matrix of `type` with row_stride bytes between rows can be interleaved: Q4_K or Q6_K, whole
-// groups of 16 rows, whole super-blocks, rows packed back to back.
+// A rows × k matrix of `type` with row_stride bytes between rows can be interleaved: Q4_K, Q6_K (whole
+// super-blocks) or F16, whole groups of 16 rows, rows packed back to back.
 bool CanInterleave(DType type, int64_t rows, int64_t k, size_t row_stride);
 
 // 16 plain rows of k elements (back to back) → one interleaved group, and back. The two buffers must not
-// overlap. REQUIRES: type is Q4_K or Q6_K.
+// overlap. REQUIRES: type is Q4_K, Q6_K or F16.
 void InterleaveGroup(DType type, const uint8_t* rows, int64_t k, uint8_t* group);
 void DeinterleaveGroup(DType type, const uint8_t* group, int64_t k, uint8_t* rows);
 
